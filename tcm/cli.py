@@ -1,0 +1,297 @@
+"""The `tcm` command line. Every command has --help; `--json` prints one JSON document on stdout.
+
+Errors the user can fix (bad input, a missing graph, an unreachable Neo4j) are
+one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tcm.config import REPO_ROOT, settings
+from tcm.errors import TCMError
+
+app = typer.Typer(help="Grounded, bilingual TCM assistant: knowledge graph, safety checks, search.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+corpora_app = typer.Typer(help="Import, validate and count the curated corpus in corpora/.", no_args_is_help=True)
+graph_app = typer.Typer(help="Query the knowledge graph (read-only).", no_args_is_help=True)
+app.add_typer(corpora_app, name="corpora")
+app.add_typer(graph_app, name="graph")
+
+out = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+BackendOpt = Annotated[str | None, typer.Option("--backend", "-b", help="embedded (default) or neo4j")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+
+
+def _emit_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+
+
+def _progress():
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, transient=False)
+
+
+# ------------------------------------------------------------------ build
+
+
+@app.command()
+def build(
+    backend: Annotated[str, typer.Option("--backend", "-b", help="embedded, neo4j or all")] = "embedded",
+    json_out: JsonOpt = False,
+) -> None:
+    """Validate corpora/ and build the knowledge graph from it (idempotent)."""
+    from tcm.corpora.io import load_corpus
+    from tcm.kg import open_graph
+    from tcm.kg.rows import graph_rows
+
+    cfg = settings()
+    corpus = load_corpus(cfg.corpora_dir)  # raises with file:line before anything is written
+    backends = ["embedded", "neo4j"] if backend == "all" else [backend]
+    result: dict[str, Any] = {"corpus": corpus.counts(), "graph": {}}
+    data = graph_rows(corpus)
+    for b in backends:
+        with open_graph(b, cfg) as store, _progress() as bar:
+            task = bar.add_task(f"graph → {b}", total=data.total())
+            result["graph"][b] = store.build(data, report=lambda _what, n, t=task: bar.advance(t, n))
+    if json_out:
+        _emit_json(result)
+        return
+    for b in backends:
+        t = Table(title=f"Graph built ({b})")
+        t.add_column("table")
+        t.add_column("rows", justify="right")
+        for k, v in result["graph"][b].items():
+            t.add_row(k, str(v))
+        out.print(t)
+
+
+# ------------------------------------------------------------------ corpora
+
+
+@corpora_app.command("validate")
+def corpora_validate(
+    directory: Annotated[Path | None, typer.Option("--dir", help="Corpus folder (default: corpora/)")] = None,
+) -> None:
+    """Check every corpus file and the references between them; list every problem."""
+    from tcm.corpora.io import check_references, load_corpus
+
+    corpus = load_corpus(directory or settings().corpora_dir, check=False)
+    problems = check_references(corpus)
+    for p in problems:
+        err.print(str(p), markup=False, highlight=False)
+    if problems:
+        raise typer.Exit(1)
+    out.print("corpus valid: " + ", ".join(f"{k} {v}" for k, v in corpus.counts().items()))
+
+
+@corpora_app.command("stats")
+def corpora_stats(json_out: JsonOpt = False) -> None:
+    """Count what the corpus holds, per type and per key field."""
+    from tcm.corpora.io import load_corpus
+    from tcm.corpora.stats import corpus_stats
+
+    stats = corpus_stats(load_corpus(settings().corpora_dir))
+    if json_out:
+        _emit_json(stats)
+        return
+    t = Table(title="corpora/")
+    t.add_column("what")
+    t.add_column("count", justify="right")
+    for k, v in stats.items():
+        t.add_row(k, str(v))
+    out.print(t)
+
+
+@corpora_app.command("import")
+def corpora_import(
+    datasets: Annotated[Path, typer.Option(help="Folder of the public data sets")] = REPO_ROOT.parent / "shared"
+    / "datasets",
+    directory: Annotated[Path | None, typer.Option("--dir", help="Corpus folder to write (default: corpora/)")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Derive corpora/ from the public data sets plus the curated overrides (deterministic)."""
+    from tcm.corpora.importers import run_import
+
+    target = directory or settings().corpora_dir
+    report = run_import(datasets, target)
+    if json_out:
+        _emit_json(report)
+        return
+    for line in report["notes"]:
+        err.print(line, markup=False, highlight=False)
+    out.print(f"wrote {target}: " + ", ".join(f"{k} {v}" for k, v in report["counts"].items()))
+
+
+# ------------------------------------------------------------------ graph
+
+
+def _parse_params(params: list[str]) -> dict[str, Any]:
+    out_: dict[str, Any] = {}
+    for p in params:
+        if "=" not in p:
+            raise TCMError(f"--param: expected k=v, got {p!r}")
+        k, v = p.split("=", 1)
+        try:
+            out_[k] = json.loads(v)
+        except json.JSONDecodeError:
+            out_[k] = v
+    return out_
+
+
+@graph_app.command("query")
+def graph_query(
+    cypher: Annotated[str, typer.Argument(help="A read-only Cypher query")],
+    backend: BackendOpt = None,
+    param: Annotated[list[str], typer.Option("--param", "-p", help="Query parameter k=v (v as JSON if it parses)")]
+    = [],  # noqa: B006 - typer needs a literal default
+    json_out: JsonOpt = False,
+) -> None:
+    """Run a read-only Cypher query on the embedded store or Neo4j."""
+    from tcm.kg import open_graph
+
+    with open_graph(backend) as store:
+        res = store.query(cypher, _parse_params(param))
+    if json_out:
+        _emit_json({"columns": res.columns, "rows": res.records()})
+        return
+    t = Table()
+    for c in res.columns:
+        t.add_column(c)
+    for row in res.rows:
+        t.add_row(*[json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v for v in row])
+    out.print(t)
+
+
+@graph_app.command("find")
+def graph_find(
+    name: Annotated[str, typer.Argument(help="Any name form: 甘草, 甘草 (繁), gancao, Glycyrrhizae Radix, licorice")],
+    backend: BackendOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Find entities by any of their names."""
+    from tcm.kg import open_graph
+
+    with open_graph(backend) as store:
+        found = store.find(name)
+    _show([e.model_dump() for e in found], json_out, key="entities")
+
+
+@graph_app.command("composition")
+def graph_composition(
+    formula: Annotated[str, typer.Argument(help="Formula name (Chinese) or id")],
+    backend: BackendOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """A formula's herbs, doses and roles."""
+    from tcm.kg import open_graph
+
+    with open_graph(backend) as store:
+        items = store.composition(formula)
+    if not items:
+        raise TCMError(f"no formula named {formula!r} (try `tcm graph find`)")
+    _show([i.model_dump() for i in items], json_out, key="composition")
+
+
+@graph_app.command("formulas")
+def graph_formulas(
+    herb: Annotated[list[str], typer.Option("--herb", help="Formulas containing these herbs (repeat)")] = [],  # noqa: B006
+    syndrome: Annotated[str | None, typer.Option(help="Formulas that treat this syndrome")] = None,
+    backend: BackendOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Formulas for a syndrome, or formulas containing a set of herbs."""
+    from tcm.kg import open_graph
+
+    if bool(herb) == bool(syndrome):
+        raise TCMError("give either --herb (one or more) or --syndrome")
+    with open_graph(backend) as store:
+        refs = store.formulas_containing(herb) if herb else store.formulas_for_syndrome(syndrome or "")
+    _show([r.model_dump(exclude_none=True) for r in refs], json_out, key="formulas")
+
+
+@graph_app.command("neighbours")
+def graph_neighbours(
+    node_id: Annotated[str, typer.Argument(help="Node id, e.g. herb:甘草 or formula:麻黄汤")],
+    limit: Annotated[int, typer.Option(min=1, max=5000)] = 200,
+    backend: BackendOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Every relationship of one node, both directions."""
+    from tcm.kg import open_graph
+
+    with open_graph(backend) as store:
+        found = store.neighbours(node_id, limit)
+    _show([n.model_dump(exclude={"props"}) for n in found], json_out, key="neighbours")
+
+
+def _show(rows: list[dict], json_out: bool, key: str) -> None:
+    if json_out:
+        _emit_json({key: rows})
+        return
+    if not rows:
+        out.print("(nothing found)")
+        return
+    t = Table()
+    for c in rows[0]:
+        t.add_column(c)
+    for r in rows:
+        t.add_row(*["" if v is None else (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
+                    for v in r.values()])
+    out.print(t)
+
+
+# ------------------------------------------------------------------ demo
+
+
+@app.command()
+def demo(backend: BackendOpt = None) -> None:
+    """Show what the graph answers: a composition, a lookup by English name, formulas for herbs."""
+    from tcm.kg import open_graph
+
+    with open_graph(backend) as store:
+        out.rule("麻黄汤 (Ephedra Decoction): composition")
+        _show([i.model_dump(include={"herb", "as_written", "dose_g", "dose_text", "role"})
+               for i in store.composition("麻黄汤")], False, "")
+        out.rule("Lookup by any name: 'licorice', 'gan cao', 'Glycyrrhizae Radix et Rhizoma'")
+        for q in ("licorice", "gan cao", "Glycyrrhizae Radix et Rhizoma"):
+            _show([e.model_dump(include={"id", "label", "name_zh", "name_en"}) for e in store.find(q)], False, "")
+        out.rule("Formulas containing 柴胡 and 黄芩")
+        _show([r.model_dump(exclude_none=True) for r in store.formulas_containing(["柴胡", "黄芩"])], False, "")
+    out.print("\nTry: tcm graph query \"MATCH (f:Formula)-[c:CONTAINS]->(h:Herb) WHERE f.name_zh = '桂枝汤' "
+              "RETURN h.name_zh, c.dose_g\"")
+
+
+def main() -> None:
+    """Entry point: run the app, turning the project's errors into one line and exit 1."""
+    try:
+        rc = app(standalone_mode=False)
+    except TCMError as e:
+        err.print(f"error: {e}", markup=False, highlight=False)
+        sys.exit(1)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except Exception as e:  # click's usage errors (typer vendors click, so match by shape)
+        if hasattr(e, "show") and hasattr(e, "exit_code"):
+            e.show()
+            sys.exit(e.exit_code)
+        raise
+    sys.exit(rc if isinstance(rc, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

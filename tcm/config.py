@@ -1,0 +1,51 @@
+"""Where things live and which backend to use, from the environment.
+
+Kept tiny on purpose: every setting has a default that works on a fresh clone,
+and an environment variable for users who keep data or Neo4j elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+Backend = Literal["embedded", "neo4j"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings; build one with :func:`settings`."""
+
+    corpora_dir: Path
+    data_dir: Path
+    backend: Backend
+    neo4j_uri: str | None
+    neo4j_user: str
+    neo4j_password: str | None
+    neo4j_database: str | None
+
+    @property
+    def graph_path(self) -> Path:
+        """The embedded (LadybugDB) database file."""
+        return self.data_dir / "graph.lbug"
+
+
+def settings() -> Settings:
+    """Read ``TCM_*`` and ``NEO4J_*`` variables, falling back to the repository's folders."""
+    backend = os.environ.get("TCM_BACKEND", "embedded")
+    if backend not in ("embedded", "neo4j"):
+        from tcm.errors import ConfigError
+
+        raise ConfigError(f"TCM_BACKEND must be 'embedded' or 'neo4j', not {backend!r}")
+    return Settings(
+        corpora_dir=Path(os.environ.get("TCM_CORPORA_DIR", REPO_ROOT / "corpora")),
+        data_dir=Path(os.environ.get("TCM_DATA_DIR", REPO_ROOT / "data")),
+        backend=backend,  # type: ignore[arg-type]
+        neo4j_uri=os.environ.get("NEO4J_URI") or None,
+        neo4j_user=os.environ.get("NEO4J_USER", "neo4j"),
+        neo4j_password=os.environ.get("NEO4J_PASSWORD") or None,
+        neo4j_database=os.environ.get("NEO4J_DATABASE") or None,
+    )

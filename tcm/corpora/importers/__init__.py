@@ -1,0 +1,168 @@
+"""`tcm corpora import`: derive corpora/ from the public data sets plus the curated overrides.
+
+Order matters and is fixed, so the output is deterministic:
+herbs (pharmacopoeia, then curated extras, then SymMap for names that formulas or rules
+need) → GB/T terms → formulas (resolved against those herbs) → rule tables → summaries.
+Anything that needs a person's attention goes into the report's ``notes``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from tcm.corpora.io import Corpus, check_references, read_records, write_corpus
+from tcm.corpora.summaries import formula_summaries, herb_summaries
+from tcm.errors import CorpusError, DatasetError
+from tcm.types import DoseRangeRow, Herb, IncompatibilityRow, Source
+
+OVERRIDES = Path(__file__).resolve().parents[3] / "corpora" / "overrides"
+
+
+def run_import(datasets_dir: Path, corpora_dir: Path, overrides: Path = OVERRIDES) -> dict:
+    """Import everything, validate it, and write corpora_dir. Returns counts and notes."""
+    from tcm.corpora.importers.formulas import default_resolver, import_formulas, load_herb_aliases
+    from tcm.corpora.importers.gbt import import_gbt
+    from tcm.corpora.importers.pharmacopoeia import import_pharmacopoeia
+    from tcm.corpora.importers.symmap import load_symmap, symmap_herb
+
+    datasets_dir = Path(datasets_dir)
+    if not datasets_dir.is_dir():
+        raise DatasetError(f"no data sets at {datasets_dir} (pass --datasets PATH)")
+    notes: list[str] = []
+
+    # ---- herbs
+    ph = import_pharmacopoeia(datasets_dir)
+    notes += [f"pharmacopoeia: {s}" for s in ph.skipped]
+    herbs: dict[str, Herb] = {h.name_zh: h for h in ph.herbs}
+    for h in _extra_herbs(overrides / "extra_herbs.yaml"):
+        if h.name_zh in herbs:
+            notes.append(f"extra_herbs: {h.name_zh} is a pharmacopoeia herb; the extra record is ignored")
+        else:
+            herbs[h.name_zh] = h
+    symmap = load_symmap(datasets_dir)
+    forms = {form: h.name_zh for h in ph.herbs for form in h.processing_forms}
+    aliases = load_herb_aliases(overrides / "herb_aliases.yaml")
+    # Names SymMap knows may resolve too; only those actually used are added below.
+    resolve = default_resolver(set(herbs) | set(symmap), aliases, forms)
+
+    # ---- terms and formulas
+    gbt = import_gbt(datasets_dir)
+    notes += [f"gbt: {s}" for s in gbt.report]
+    fx = import_formulas(datasets_dir, resolve, overrides=overrides / "formulas.yaml", gbt_syndromes=gbt.syndromes)
+    notes += [f"formulas: {s}" for s in fx.report]
+    for name, used_in in sorted(fx.unresolved.items()):
+        notes.append(f"formulas: herb {name!r} unresolved (in {', '.join(used_in)})")
+
+    rules = _incompatibility_rules(overrides / "incompatibilities.yaml")
+    wanted = {i.herb for f in fx.formulas for i in f.composition} | {h for r in rules for h in (*r[1], *r[2])}
+    for name in sorted(wanted - set(herbs)):
+        if name in symmap:
+            herbs[name] = symmap_herb(symmap[name])
+            notes.append(f"symmap: added {name} (used by formulas or rules; not in the pharmacopoeia copy)")
+
+    # ---- rule tables
+    root = {n: _root(n, herbs) for n in herbs}
+    incompat = _expand_rules(rules, root, set(ph.stated_incompatibilities), notes)
+    doses = {r.herb: r for r in ph.dose_ranges}
+    curated_doses = [row for _, row in read_records(overrides / "doses.yaml", DoseRangeRow)]
+    doses.update({row.herb: row for row in curated_doses})
+
+    # ---- summaries (written from facts, for herbs that have none yet) and final records
+    tox = {r.herb: r.grade for r in ph.toxicity}
+    preg = {r.herb: r.category for r in ph.pregnancy}
+    overridden = {row.herb for row in curated_doses}
+    final_herbs = []
+    for name in sorted(herbs, key=lambda n: (herbs[n].pinyin, n)):
+        h = herbs[name]
+        if not h.summary_en or name in overridden:  # hand-written summaries of extra herbs stay
+            d = doses.get(name)
+            rng = (d.dose_min_g, d.dose_max_g) if d and d.dose_min_g is not None else None
+            en, zh = herb_summaries(h, rng, tox.get(name), preg.get(name))
+            h = h.model_copy(update={"summary_en": en, "summary_zh": zh})
+        final_herbs.append(h)
+    formulas = []
+    for f in fx.formulas:
+        f = f.model_copy(update={"aliases": sorted(fx.aliases.get(f.name_zh, []))})
+        en, zh = formula_summaries(f)
+        formulas.append(f.model_copy(update={"summary_en": en, "summary_zh": zh}))
+
+    sources = [s for _, s in read_records(overrides / "sources.yaml", Source)]
+    safety = overrides / "sources_safety.yaml"
+    if safety.exists():
+        sources += [s for _, s in read_records(safety, Source)]
+    known = {s.id for s in sources}
+    sources += [s for s in fx.sources if s.id not in known]
+
+    corpus = Corpus(
+        sources=sources,
+        herbs=final_herbs,
+        formulas=formulas,
+        syndromes=gbt.syndromes + fx.syndromes,
+        diseases=gbt.diseases,
+        symptoms=sorted(fx.symptoms, key=lambda s: s.name_zh),
+        incompatibilities=incompat,
+        dose_ranges=[doses[n] for n in sorted(doses)],
+        toxicity=sorted(ph.toxicity, key=lambda r: r.herb),
+        pregnancy=sorted(ph.pregnancy, key=lambda r: r.herb),
+    )
+    problems = check_references(corpus)
+    if problems:
+        listed = "; ".join(str(p) for p in problems[:5])
+        raise CorpusError("<import>", None, None, f"{len(problems)} problems, nothing written: {listed}")
+    write_corpus(corpus, corpora_dir)
+    return {"counts": corpus.counts(), "notes": notes}
+
+
+def _extra_herbs(path: Path) -> list[Herb]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    out = []
+    for i, raw in enumerate(data.get("herbs") or []):
+        try:
+            out.append(Herb.model_validate(raw))
+        except ValueError as e:
+            raise CorpusError(str(path), None, f"herbs.{i}", " ".join(str(e).split())) from None
+    return out
+
+
+Rule = tuple[str, list[str], list[str], list[str], str | None]  # (rule, a, b, sources, note)
+
+
+def _incompatibility_rules(path: Path) -> list[Rule]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return [(r["rule"], list(r["a"]), list(r["b"]), list(r["sources"]), r.get("note")) for r in data]
+
+
+def _root(name: str, herbs: dict[str, Herb]) -> str:
+    """The crude drug a processed form derives from (制川乌 → 川乌); itself otherwise."""
+    seen = {name}
+    while (parent := herbs[name].form_of) and parent in herbs and parent not in seen:
+        name = parent
+        seen.add(name)
+    return name
+
+
+def _expand_rules(rules: list[Rule], root: dict[str, str], stated: set[tuple[str, str]], notes: list[str]
+                  ) -> list[IncompatibilityRow]:
+    """One row per verse pair whose herbs exist; add chp-2010 where the pharmacopoeia states the pair
+    (for the herb or any of its processed forms, which inherit the rule when the graph is built)."""
+    herbs = set(root)
+    stated_sym = {(root.get(a, a), root.get(b, b)) for a, b in stated}
+    stated_sym |= {(b, a) for a, b in stated_sym}
+    rows: list[IncompatibilityRow] = []
+    covered: set[tuple[str, str]] = set()
+    for rule, side_a, side_b, sources, _note in rules:
+        for a in side_a:
+            for b in side_b:
+                if a not in herbs or b not in herbs:
+                    missing = [x for x in (a, b) if x not in herbs]
+                    notes.append(f"rules: {rule} {a}–{b} left out: no herb record for {', '.join(missing)}")
+                    continue
+                src = list(sources) + (["chp-2010"] if (a, b) in stated_sym else [])
+                rows.append(IncompatibilityRow(rule=rule, herb_a=a, herb_b=b, sources=src))
+                covered |= {(a, b), (b, a)}
+    for a, b in sorted(stated):
+        if (root.get(a, a), root.get(b, b)) not in covered:
+            notes.append(f"rules: the pharmacopoeia states {a} 不宜与 {b} 同用; no 十八反/十九畏 verse row covers it")
+    return rows

@@ -1,0 +1,301 @@
+"""Read, validate and write the project's corpus (`corpora/`).
+
+Each record type lives in one text file; records remember the file and line
+they came from so that a validation error can point at them. Loading checks
+every record against its pydantic model and then checks references between
+files (a composition naming an unknown herb, a source id nobody defined).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import types
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from tcm.errors import CorpusError
+from tcm.types import (
+    Disease,
+    DoseRangeRow,
+    Formula,
+    Herb,
+    IncompatibilityRow,
+    PregnancyRow,
+    Source,
+    Symptom,
+    Syndrome,
+    ToxicityRow,
+)
+
+LIST_SEP = "|"
+
+# kind -> (relative path, model). Order is the order of loading and writing.
+FILES: dict[str, tuple[str, type[BaseModel]]] = {
+    "sources": ("sources.yaml", Source),
+    "herbs": ("herbs.jsonl", Herb),
+    "formulas": ("formulas.jsonl", Formula),
+    "syndromes": ("syndromes.csv", Syndrome),
+    "diseases": ("diseases.csv", Disease),
+    "symptoms": ("symptoms.csv", Symptom),
+    "incompatibilities": ("rules/incompatibilities.csv", IncompatibilityRow),
+    "dose_ranges": ("rules/dose_ranges.csv", DoseRangeRow),
+    "toxicity": ("rules/toxicity.csv", ToxicityRow),
+    "pregnancy": ("rules/pregnancy.csv", PregnancyRow),
+}
+
+
+@dataclass
+class Corpus:
+    """All records of the corpus, plus where each came from."""
+
+    sources: list[Source] = field(default_factory=list)
+    herbs: list[Herb] = field(default_factory=list)
+    formulas: list[Formula] = field(default_factory=list)
+    syndromes: list[Syndrome] = field(default_factory=list)
+    diseases: list[Disease] = field(default_factory=list)
+    symptoms: list[Symptom] = field(default_factory=list)
+    incompatibilities: list[IncompatibilityRow] = field(default_factory=list)
+    dose_ranges: list[DoseRangeRow] = field(default_factory=list)
+    toxicity: list[ToxicityRow] = field(default_factory=list)
+    pregnancy: list[PregnancyRow] = field(default_factory=list)
+    # id(record) -> (file, line); filled by load_corpus
+    origin: dict[int, tuple[str, int]] = field(default_factory=dict, repr=False)
+
+    def where(self, record: BaseModel) -> tuple[str, int | None]:
+        return self.origin.get(id(record), ("<memory>", None))
+
+    def counts(self) -> dict[str, int]:
+        return {kind: len(getattr(self, kind)) for kind in FILES}
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _list_fields(model: type[BaseModel]) -> set[str]:
+    out = set()
+    for name, info in model.model_fields.items():
+        ann = info.annotation
+        if typing.get_origin(ann) in (types.UnionType, typing.Union):
+            ann = next(a for a in typing.get_args(ann) if a is not type(None))
+        if typing.get_origin(ann) is list:
+            out.add(name)
+    return out
+
+
+def _iter_raw(path: Path, model: type[BaseModel]) -> Iterator[tuple[int, dict]]:
+    """Yield (line, raw dict) for each record of one file, raising CorpusError on syntax errors."""
+    rel = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CorpusError(rel, None, None, "file is missing") from None
+    except UnicodeDecodeError as e:
+        raise CorpusError(rel, None, None, f"not UTF-8 ({e.reason})") from None
+    if path.suffix == ".jsonl":
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise CorpusError(rel, n, None, f"invalid JSON: {e.msg} (column {e.colno})") from None
+            if not isinstance(obj, dict):
+                raise CorpusError(rel, n, None, "each line must be a JSON object")
+            yield n, obj
+    elif path.suffix == ".csv":
+        lists = _list_fields(model)
+        reader = csv.DictReader(io.StringIO(text))
+        unknown = set(reader.fieldnames or ()) - set(model.model_fields)
+        if unknown:
+            raise CorpusError(rel, 1, sorted(unknown)[0], "unknown column")
+        for row in reader:
+            obj: dict = {}
+            for k, v in row.items():
+                if k is None:
+                    raise CorpusError(rel, reader.line_num, None, "more cells than columns")
+                if v is None or v == "":
+                    continue
+                obj[k] = [x for x in v.split(LIST_SEP) if x] if k in lists else v
+            yield reader.line_num, obj
+    elif path.suffix == ".yaml":
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            line = mark.line + 1 if mark else None
+            raise CorpusError(rel, line, None, f"invalid YAML: {getattr(e, 'problem', e)}") from None
+        if node is None:
+            return
+        if not isinstance(node, yaml.SequenceNode):
+            raise CorpusError(rel, node.start_mark.line + 1, None, "expected a list of records")
+        for item in node.value:
+            obj = yaml.SafeLoader(io.StringIO("")).construct_document(item)
+            if not isinstance(obj, dict):
+                raise CorpusError(rel, item.start_mark.line + 1, None, "each item must be a mapping")
+            yield item.start_mark.line + 1, obj
+    else:
+        raise CorpusError(rel, None, None, f"unsupported file type {path.suffix}")
+
+
+def _first_error(e: ValidationError) -> tuple[str, str]:
+    err = e.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"]) or None
+    return loc or "", err["msg"]
+
+
+def read_records(path: Path, model: type[BaseModel], label: str | None = None) -> list[tuple[int, BaseModel]]:
+    """Parse and validate one file; errors name the file (as ``label``), the line and the field."""
+    label = label or str(path)
+    out = []
+    for line, raw in _iter_raw(path, model):
+        try:
+            out.append((line, model.model_validate(raw)))
+        except ValidationError as e:
+            loc, msg = _first_error(e)
+            raise CorpusError(label, line, loc or None, msg) from None
+        except CorpusError as e:
+            raise CorpusError(label, e.line, e.field, e.message) from None
+    return out
+
+
+def load_corpus(corpora_dir: Path, check: bool = True) -> Corpus:
+    """Load every corpus file; with ``check``, also verify references between files."""
+    corpus = Corpus()
+    for kind, (rel, model) in FILES.items():
+        try:
+            records = read_records(corpora_dir / rel, model, label=f"corpora/{rel}")
+        except CorpusError as e:
+            if e.file.startswith("corpora/"):
+                raise
+            raise CorpusError(f"corpora/{rel}", e.line, e.field, e.message) from None
+        bucket = getattr(corpus, kind)
+        for line, rec in records:
+            bucket.append(rec)
+            corpus.origin[id(rec)] = (f"corpora/{rel}", line)
+    if check:
+        problems = check_references(corpus)
+        if problems:
+            first = problems[0]
+            more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+            raise CorpusError(first.file, first.line, first.field, first.message + more)
+    return corpus
+
+
+# ------------------------------------------------------------ cross-checks
+
+
+def check_references(corpus: Corpus) -> list[CorpusError]:
+    """Every reference between files must resolve; returns all problems found (empty when valid)."""
+    problems: list[CorpusError] = []
+
+    def bad(rec: BaseModel, fld: str, msg: str) -> None:
+        f, line = corpus.where(rec)
+        problems.append(CorpusError(f, line, fld, msg))
+
+    source_ids = {s.id for s in corpus.sources}
+    _unique(corpus, corpus.sources, "id", bad)
+    herbs = _unique(corpus, corpus.herbs, "name_zh", bad)
+    syndromes = _unique(corpus, corpus.syndromes, "name_zh", bad)
+    diseases = _unique(corpus, corpus.diseases, "name_zh", bad)
+    _unique(corpus, corpus.formulas, "name_zh", bad)
+    _unique(corpus, corpus.symptoms, "name_zh", bad)
+
+    for kind in FILES:
+        if kind == "sources":
+            continue
+        for rec in getattr(corpus, kind):
+            for i, sid in enumerate(rec.sources):
+                if sid not in source_ids:
+                    bad(rec, f"sources.{i}", f"unknown source id {sid!r}")
+
+    for h in corpus.herbs:
+        if h.form_of and h.form_of not in herbs:
+            bad(h, "form_of", f"unknown herb {h.form_of!r}")
+    for terms, name in ((corpus.syndromes, syndromes), (corpus.diseases, diseases)):
+        for t in terms:
+            if t.parent and t.parent not in name:
+                bad(t, "parent", f"unknown term {t.parent!r}")
+    for f in corpus.formulas:
+        for i, ing in enumerate(f.composition):
+            if ing.herb not in herbs:
+                bad(f, f"composition.{i}.herb", f"unknown herb {ing.herb!r} (written {ing.as_written!r})")
+        for i, s in enumerate(f.syndromes):
+            if s not in syndromes:
+                bad(f, f"syndromes.{i}", f"unknown syndrome {s!r}")
+    for rows, fields in (
+        (corpus.incompatibilities, ("herb_a", "herb_b")),
+        (corpus.dose_ranges, ("herb",)),
+        (corpus.toxicity, ("herb",)),
+        (corpus.pregnancy, ("herb",)),
+    ):
+        for r in rows:
+            for fld in fields:
+                if getattr(r, fld) not in herbs:
+                    bad(r, fld, f"unknown herb {getattr(r, fld)!r}")
+    for rows in (corpus.dose_ranges, corpus.toxicity, corpus.pregnancy):
+        _unique(corpus, rows, "herb", bad)
+    return problems
+
+
+def _unique(corpus: Corpus, records: list, key: str, bad) -> set[str]:
+    seen: set[str] = set()
+    for r in records:
+        v = getattr(r, key)
+        if v in seen:
+            bad(r, key, f"duplicate {key} {v!r}")
+        seen.add(v)
+    return seen
+
+
+# ---------------------------------------------------------------- writing
+
+
+def write_corpus(corpus: Corpus, corpora_dir: Path) -> None:
+    """Write every file deterministically (the importers' output is committed and diffed)."""
+    for kind, (rel, model) in FILES.items():
+        path = corpora_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dumps(getattr(corpus, kind), model, path.suffix), encoding="utf-8")
+
+
+def dumps(records: list[BaseModel], model: type[BaseModel], suffix: str) -> str:
+    if suffix == ".jsonl":
+        lines = [json.dumps(_sources_last(r.model_dump(mode="json", exclude_defaults=True)), ensure_ascii=False)
+                 for r in records]
+        return "\n".join(lines) + ("\n" if lines else "")
+    if suffix == ".yaml":
+        data = [r.model_dump(mode="json", exclude_none=True) for r in records]
+        return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
+    buf = io.StringIO()
+    cols = list(_sources_last(dict.fromkeys(model.model_fields)))
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(cols)
+    for r in records:
+        row = []
+        for c in cols:
+            v = getattr(r, c)
+            if isinstance(v, list):
+                v = LIST_SEP.join(v)
+            row.append("" if v is None else _fmt(v))
+        w.writerow(row)
+    return buf.getvalue()
+
+
+def _sources_last(d: dict) -> dict:
+    """Name and facts first, provenance last: easier to read in a diff."""
+    if "sources" in d:
+        d = {**{k: v for k, v in d.items() if k != "sources"}, "sources": d["sources"]}
+    return d
+
+
+def _fmt(v: object) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)

@@ -1,0 +1,31 @@
+"""The knowledge graph: one interface (:class:`GraphStore`), two backends.
+
+``open_graph()`` picks the backend from settings: the embedded LadybugDB file
+by default, Neo4j when asked for (``--backend neo4j`` or ``TCM_BACKEND=neo4j``)
+with ``NEO4J_URI``/``NEO4J_USER``/``NEO4J_PASSWORD`` from the environment.
+"""
+
+from __future__ import annotations
+
+from tcm.config import Settings, settings
+from tcm.errors import ConfigError
+from tcm.kg.base import GraphStore, Reporter
+
+__all__ = ["GraphStore", "Reporter", "open_graph"]
+
+
+def open_graph(backend: str | None = None, cfg: Settings | None = None) -> GraphStore:
+    """A store for ``backend`` ('embedded' or 'neo4j'); heavy drivers are imported only when used."""
+    cfg = cfg or settings()
+    backend = backend or cfg.backend
+    if backend == "embedded":
+        from tcm.kg.embedded import EmbeddedStore
+
+        return EmbeddedStore(cfg.graph_path)
+    if backend == "neo4j":
+        if not cfg.neo4j_uri:
+            raise ConfigError("the neo4j backend needs NEO4J_URI (e.g. bolt://127.0.0.1:7687)")
+        from tcm.kg.neo4j_store import Neo4jStore
+
+        return Neo4jStore(cfg.neo4j_uri, cfg.neo4j_user, cfg.neo4j_password, cfg.neo4j_database)
+    raise ConfigError(f"unknown backend {backend!r}; use 'embedded' or 'neo4j'")

@@ -1,0 +1,331 @@
+"""Pydantic models for every record the project stores or returns.
+
+One module so a newcomer finds every shape in one place. Corpus records are
+validated on load (see :mod:`tcm.corpora.io`); the same models feed the graph
+loader, so a field that validates here is a property in the graph.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Nature = Literal["大寒", "寒", "微寒", "凉", "平", "微温", "温", "热", "大热"]
+Toxicity = Literal["无毒", "小毒", "有毒", "大毒"]
+Pregnancy = Literal["禁用", "忌用", "慎用"]
+Role = Literal["君", "臣", "佐", "使"]
+SourceKind = Literal["pharmacopoeia", "standard", "classic", "textbook", "paper", "dataset", "curated"]
+IncompatibilityRule = Literal["18反", "19畏"]
+
+FLAVOURS = ("辛", "甘", "酸", "苦", "咸", "淡", "涩", "微辛", "微甘", "微酸", "微苦", "微咸", "微涩")
+MERIDIANS = ("心", "肝", "脾", "肺", "肾", "胃", "胆", "大肠", "小肠", "膀胱", "三焦", "心包")
+
+
+class Record(BaseModel):
+    """Base for corpus records: strict fields, and at least one source each."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    sources: list[str] = Field(min_length=1, description="Source ids (see corpora/sources.yaml)")
+
+
+class Source(BaseModel):
+    """A book, standard, data set or paper that a fact rests on."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.:-]*$")
+    kind: SourceKind
+    title: str
+    title_en: str | None = None
+    year: int | None = None
+    edition: str | None = None
+    pmid: str | None = None
+    doi: str | None = None
+    url: str | None = None
+    note: str | None = None
+
+
+class Herb(Record):
+    """A medicinal (中药) as a monograph describes it; processed forms are herbs too."""
+
+    name_zh: str = Field(min_length=1)
+    name_zh_hant: str
+    pinyin: str = Field(description="Tone-marked, syllables separated by spaces: 'gān cǎo'")
+    latin: str | None = Field(None, description="Pharmaceutical name: 'Glycyrrhizae Radix et Rhizoma'")
+    name_en: str | None = None
+    aliases: list[str] = []
+    nature: Nature | None = None
+    flavours: list[str] = []
+    meridians: list[str] = []
+    functions: list[str] = Field([], description="Short function terms, e.g. 补脾益气")
+    indications: list[str] = Field([], description="Short indication terms, e.g. 脾胃虚弱")
+    form_of: str | None = Field(None, description="Parent herb when this is a processed form (炙甘草 → 甘草)")
+    group: str | None = Field(None, description="Rule group it belongs to (附子 → 乌头)")
+    processing_forms: list[str] = Field([], description="Processed forms listed under this herb")
+    cautions: list[str] = []
+    external_ids: dict[str, str] = {}
+    summary_en: str = ""
+    summary_zh: str = ""
+
+    @field_validator("flavours")
+    @classmethod
+    def _known_flavours(cls, v: list[str]) -> list[str]:
+        bad = [f for f in v if f not in FLAVOURS]
+        if bad:
+            raise ValueError(f"unknown flavour(s) {bad}; expected one of {FLAVOURS}")
+        return v
+
+    @field_validator("meridians")
+    @classmethod
+    def _known_meridians(cls, v: list[str]) -> list[str]:
+        bad = [m for m in v if m not in MERIDIANS]
+        if bad:
+            raise ValueError(f"unknown meridian(s) {bad}; expected one of {MERIDIANS}")
+        return v
+
+    @property
+    def id(self) -> str:
+        return f"herb:{self.name_zh}"
+
+
+class Ingredient(BaseModel):
+    """One line of a formula's composition."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    herb: str = Field(description="Canonical herb name_zh (must exist in herbs)")
+    as_written: str = Field(description="The name as the source writes it (香白芷, 杏仁)")
+    dose_g: float | None = Field(None, gt=0)
+    dose_text: str | None = Field(None, description="Original dose when not in grams: '3枚', '适量'")
+    role: Role | None = None
+
+
+class Formula(Record):
+    """A classical formula (方剂) with its composition."""
+
+    name_zh: str = Field(min_length=1)
+    name_zh_hant: str
+    pinyin: str
+    name_en: str | None = None
+    aliases: list[str] = Field([], description="Other names: 麻杏石甘汤 for 麻黄杏仁甘草石膏汤")
+    category: str
+    subcategory: str | None = None
+    functions: list[str] = []
+    syndromes: list[str] = Field([], description="Syndrome name_zh it treats")
+    symptoms: list[str] = []
+    composition: list[Ingredient] = Field(min_length=1)
+    classical_source: str | None = Field(None, description="Book it comes from: 《伤寒论》")
+    summary_en: str = ""
+    summary_zh: str = ""
+
+    @model_validator(mode="after")
+    def _unique_herbs(self) -> Formula:
+        seen = [i.herb for i in self.composition]
+        dup = sorted({h for h in seen if seen.count(h) > 1})
+        if dup:
+            raise ValueError(f"herb listed twice in composition: {dup}")
+        return self
+
+    @property
+    def id(self) -> str:
+        return f"formula:{self.name_zh}"
+
+
+class Syndrome(Record):
+    """A syndrome (证候) term, with its GB/T 15657-2021 code when the standard has it."""
+
+    name_zh: str = Field(min_length=1)
+    code: str | None = None
+    term_number: str | None = Field(None, description="Clause number in GB/T 16751.2-2021")
+    synonyms: list[str] = []
+    parent: str | None = Field(None, description="name_zh of the broader term")
+    name_en: str | None = None
+
+    @property
+    def id(self) -> str:
+        return f"syndrome:{self.name_zh}"
+
+
+class Disease(Record):
+    """A disease (疾病) term, with its GB/T 15657-2021 code."""
+
+    name_zh: str = Field(min_length=1)
+    code: str | None = None
+    term_number: str | None = None
+    synonyms: list[str] = []
+    parent: str | None = None
+    name_en: str | None = None
+
+    @property
+    def id(self) -> str:
+        return f"disease:{self.name_zh}"
+
+
+class Symptom(Record):
+    """A symptom or sign (症状/体征) as formulas' indications list them."""
+
+    name_zh: str = Field(min_length=1)
+    name_en: str | None = None
+
+    @property
+    def id(self) -> str:
+        return f"symptom:{self.name_zh}"
+
+
+class IncompatibilityRow(Record):
+    """十八反 / 十九畏: herb_a (or its group) must not be combined with herb_b."""
+
+    rule: IncompatibilityRule
+    herb_a: str
+    herb_b: str
+    note: str | None = None
+
+
+class DoseRangeRow(Record):
+    """The pharmacopoeia's daily dose range for a herb, in grams.
+
+    ``dose_min_g`` may be missing where only the upper bound is legible in the source
+    (the safety engine needs the maximum; a lower bound is never guessed).
+    """
+
+    herb: str
+    dose_min_g: float | None = Field(None, gt=0)
+    dose_max_g: float = Field(gt=0)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DoseRangeRow:
+        if self.dose_min_g is not None and self.dose_min_g > self.dose_max_g:
+            raise ValueError(f"dose_min_g {self.dose_min_g} > dose_max_g {self.dose_max_g}")
+        return self
+
+
+class ToxicityRow(Record):
+    """A herb's toxicity grade as the pharmacopoeia states it."""
+
+    herb: str
+    grade: Toxicity
+
+
+class PregnancyRow(Record):
+    """A herb's pregnancy category: 禁用/忌用 (contraindicated) or 慎用 (caution)."""
+
+    herb: str
+    category: Pregnancy
+
+
+# ------------------------------------------------------------------ graph API results
+
+
+class Entity(BaseModel):
+    """A graph node found by name: enough to show it and to fetch more."""
+
+    id: str
+    label: str
+    name_zh: str | None = None
+    name_en: str | None = None
+    pinyin: str | None = None
+    sources: list[str] = []
+
+
+class CompositionItem(BaseModel):
+    """One herb of a formula as the graph holds it."""
+
+    herb: str
+    herb_id: str
+    as_written: str | None = None
+    dose_g: float | None = None
+    dose_text: str | None = None
+    role: str | None = None
+    sources: list[str] = []
+
+
+class FormulaRef(BaseModel):
+    """A formula in a list of results, with how many of the asked herbs it contains."""
+
+    id: str
+    name_zh: str
+    name_en: str | None = None
+    matched: int | None = None
+    size: int | None = None
+
+
+class Neighbour(BaseModel):
+    """One relationship of a node: its type, direction and the node at the other end."""
+
+    rel: str
+    direction: Literal["out", "in"]
+    id: str
+    label: str
+    name_zh: str | None = None
+    props: dict[str, object] = {}
+
+
+class QueryResult(BaseModel):
+    """Columns and rows of a read-only Cypher query, as plain JSON values."""
+
+    columns: list[str]
+    rows: list[list[object]]
+
+    def records(self) -> list[dict[str, object]]:
+        return [dict(zip(self.columns, r, strict=True)) for r in self.rows]
+
+
+# ------------------------------------------------------------------ Western drugs and interactions
+
+Severity = Literal["major", "moderate", "minor"]
+Evidence = Literal["clinical", "case-report", "pharmacokinetic", "in-vitro", "theoretical"]
+Enzyme = Literal["CYP1A2", "CYP2B6", "CYP2C8", "CYP2C9", "CYP2C19", "CYP2D6", "CYP2E1", "CYP3A4", "P-gp", "OATP1B1",
+                 "UGT1A1"]
+
+
+class DrugClass(Record):
+    """A class of Western drugs that interaction rules name (anticoagulants, MAOIs...)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Slug, e.g. 'anticoagulants'")
+    name_en: str
+    name_zh: str
+    atc: list[str] = Field([], description="ATC codes or prefixes that define the class")
+
+
+class Drug(Record):
+    """A commonly prescribed Western drug, named as a pharmacist would look it up."""
+
+    name_en: str = Field(pattern=r"^[a-z0-9][a-z0-9 ,/()+'-]*$", description="Generic (INN) name, lower case")
+    name_zh: str
+    brands: list[str] = []
+    aliases: list[str] = Field([], description="Other generic spellings and Chinese synonyms")
+    atc: list[str] = Field(min_length=1, description="WHO ATC codes")
+    classes: list[str] = Field([], description="DrugClass ids")
+    substrate_of: list[Enzyme] = Field([], description="Enzymes/transporters it is a clinically relevant substrate of")
+    narrow_therapeutic_index: bool = False
+
+
+class HerbDrugInteraction(Record):
+    """A curated, cited herb–drug (or herb–drug-class) interaction."""
+
+    herb: str = Field(description="Herb name_zh")
+    drug: str | None = Field(None, description="Drug name_en (generic)")
+    drug_class: str | None = Field(None, description="DrugClass id, when the evidence is about a class")
+    severity: Severity
+    mechanism: str = Field(description="e.g. 'CYP3A4 inhibition', 'additive anticoagulant effect'")
+    effect_en: str
+    effect_zh: str
+    evidence: Evidence
+
+    @model_validator(mode="after")
+    def _one_target(self) -> HerbDrugInteraction:
+        if (self.drug is None) == (self.drug_class is None):
+            raise ValueError("give exactly one of drug or drug_class")
+        return self
+
+
+class CompoundEnzymeRow(Record):
+    """A herb constituent that inhibits or induces an enzyme/transporter (for inferred interactions)."""
+
+    herb: str
+    compound: str = Field(description="Constituent name in English, e.g. 'berberine'")
+    enzyme: Enzyme
+    effect: Literal["inhibits", "induces"]
