@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tcm.config import REPO_ROOT, settings
@@ -170,7 +171,7 @@ def graph_query(
     for c in res.columns:
         t.add_column(c)
     for row in res.rows:
-        t.add_row(*[json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v for v in row])
+        t.add_row(*[_cell(v) for v in row])
     out.print(t)
 
 
@@ -247,9 +248,13 @@ def _show(rows: list[dict], json_out: bool, key: str) -> None:
     for c in rows[0]:
         t.add_column(c)
     for r in rows:
-        t.add_row(*["" if v is None else (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
-                    for v in r.values()])
+        t.add_row(*[_cell(v) for v in r.values()])
     out.print(t)
+
+
+def _cell(v: Any) -> str:
+    """A table cell: text as is, other values as JSON; never read as rich markup."""
+    return escape("" if v is None else v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
 
 
 # ------------------------------------------------------------------ demo
@@ -264,13 +269,13 @@ def demo(backend: BackendOpt = None) -> None:
         out.rule("麻黄汤 (Ephedra Decoction): composition")
         _show([i.model_dump(include={"herb", "as_written", "dose_g", "dose_text", "role"})
                for i in store.composition("麻黄汤")], False, "")
-        out.rule("Lookup by any name: 'licorice', 'gan cao', 'Glycyrrhizae Radix et Rhizoma'")
-        for q in ("licorice", "gan cao", "Glycyrrhizae Radix et Rhizoma"):
+        out.rule("Lookup by any name: 'gan cao', 'Glycyrrhizae Radix et Rhizoma', '麻黃湯', 'Ephedra Decoction'")
+        for q in ("gan cao", "Glycyrrhizae Radix et Rhizoma", "麻黃湯", "Ephedra Decoction"):
             _show([e.model_dump(include={"id", "label", "name_zh", "name_en"}) for e in store.find(q)], False, "")
         out.rule("Formulas containing 柴胡 and 黄芩")
         _show([r.model_dump(exclude_none=True) for r in store.formulas_containing(["柴胡", "黄芩"])], False, "")
     out.print("\nTry: tcm graph query \"MATCH (f:Formula)-[c:CONTAINS]->(h:Herb) WHERE f.name_zh = '桂枝汤' "
-              "RETURN h.name_zh, c.dose_g\"")
+              "RETURN h.name_zh, c.dose_g\"", markup=False, soft_wrap=True)
 
 
 def main() -> None:

@@ -18,8 +18,9 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATASETS = REPO.parent / "shared" / "datasets"
 
 
-def need_shared() -> Path:
-    """The public data sets folder, or skip the calling test with the reason."""
+@pytest.fixture
+def shared_datasets() -> Path:
+    """The public data sets folder, or skip the test with the reason."""
     if not SHARED_DATASETS.is_dir():
         pytest.skip(f"public data sets not found at {SHARED_DATASETS} (only developers and CI have them)")
     return SHARED_DATASETS

@@ -117,3 +117,15 @@ def test_stats_json():
     doc = json.loads(tcm("corpora", "stats", "--json", check=True).stdout)
     assert doc["herbs with nature, flavour, meridians and dose range"] >= 550
     assert doc["formulas"] >= 250 and doc["syndromes with GB/T code"] >= 1500
+
+
+@pytest.mark.neo4j
+def test_build_and_query_on_neo4j(neo4j_store):
+    doc = json.loads(tcm("build", "--backend", "neo4j", "--json", check=True).stdout)
+    assert doc["graph"]["neo4j"]["Herb"] == doc["corpus"]["herbs"]
+    p = tcm("graph", "query", MAHUANG, "--backend", "neo4j", "--json", check=True)
+    assert {r["h.name_zh"]: r["c.dose_g"] for r in json.loads(p.stdout)["rows"]} == {
+        "麻黄": 9.0, "桂枝": 6.0, "苦杏仁": 6.0, "甘草": 3.0}
+    bad = tcm("graph", "query", "MATCH (h:Herb) DETACH DELETE h", "--backend", "neo4j")
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr and bad.stderr.startswith("error:")
+    assert len(bad.stderr.strip().splitlines()) == 1
