@@ -123,10 +123,17 @@ def corpora_import(
     json_out: JsonOpt = False,
 ) -> None:
     """Derive corpora/ from the public data sets plus the curated overrides (deterministic)."""
-    from tcm.corpora.importers import run_import
+    from tcm.corpora.importers import STEPS, run_import
 
     target = directory or settings().corpora_dir
-    report = run_import(datasets, target)
+    with _progress() as bar:
+        task = bar.add_task("import", total=STEPS)
+
+        def step(what: str) -> None:
+            bar.update(task, description=what, advance=0 if bar.tasks[0].description == "import" else 1)
+
+        report = run_import(datasets, target, step=step)
+        bar.update(task, description="done", completed=STEPS)
     if json_out:
         _emit_json(report)
         return

@@ -22,10 +22,14 @@ from pydantic import BaseModel, ValidationError
 
 from tcm.errors import CorpusError
 from tcm.types import (
+    CompoundEnzymeRow,
     Disease,
     DoseRangeRow,
+    Drug,
+    DrugClass,
     Formula,
     Herb,
+    HerbDrugInteraction,
     IncompatibilityRow,
     PregnancyRow,
     Source,
@@ -48,7 +52,13 @@ FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "dose_ranges": ("rules/dose_ranges.csv", DoseRangeRow),
     "toxicity": ("rules/toxicity.csv", ToxicityRow),
     "pregnancy": ("rules/pregnancy.csv", PregnancyRow),
+    # curated by hand (no public data set has them); `tcm corpora import` carries them through
+    "drug_classes": ("drug_classes.csv", DrugClass),
+    "drugs": ("drugs.jsonl", Drug),
+    "herb_drug": ("rules/herb_drug.csv", HerbDrugInteraction),
+    "compound_enzyme": ("rules/compound_enzyme.csv", CompoundEnzymeRow),
 }
+CURATED_ONLY = ("drug_classes", "drugs", "herb_drug", "compound_enzyme")
 
 
 @dataclass
@@ -65,6 +75,10 @@ class Corpus:
     dose_ranges: list[DoseRangeRow] = field(default_factory=list)
     toxicity: list[ToxicityRow] = field(default_factory=list)
     pregnancy: list[PregnancyRow] = field(default_factory=list)
+    drug_classes: list[DrugClass] = field(default_factory=list)
+    drugs: list[Drug] = field(default_factory=list)
+    herb_drug: list[HerbDrugInteraction] = field(default_factory=list)
+    compound_enzyme: list[CompoundEnzymeRow] = field(default_factory=list)
     # id(record) -> (file, line); filled by load_corpus
     origin: dict[int, tuple[str, int]] = field(default_factory=dict, repr=False)
 
@@ -241,6 +255,23 @@ def check_references(corpus: Corpus) -> list[CorpusError]:
                     bad(r, fld, f"unknown herb {getattr(r, fld)!r}")
     for rows in (corpus.dose_ranges, corpus.toxicity, corpus.pregnancy):
         _unique(corpus, rows, "herb", bad)
+
+    classes = _unique(corpus, corpus.drug_classes, "id", bad)
+    drugs = _unique(corpus, corpus.drugs, "name_en", bad)
+    for d in corpus.drugs:
+        for i, c in enumerate(d.classes):
+            if c not in classes:
+                bad(d, f"classes.{i}", f"unknown drug class {c!r}")
+    for r in corpus.herb_drug:
+        if r.herb not in herbs:
+            bad(r, "herb", f"unknown herb {r.herb!r}")
+        if r.drug is not None and r.drug not in drugs:
+            bad(r, "drug", f"unknown drug {r.drug!r}")
+        if r.drug_class is not None and r.drug_class not in classes:
+            bad(r, "drug_class", f"unknown drug class {r.drug_class!r}")
+    for r in corpus.compound_enzyme:
+        if r.herb not in herbs:
+            bad(r, "herb", f"unknown herb {r.herb!r}")
     return problems
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from tcm.corpora.io import Corpus
 from tcm.corpora.names import name_keys, plain_pinyin, to_traditional
+from tcm.corpora.rules import incompatible_pairs
 
 Row = dict[str, object]
 
@@ -163,16 +164,11 @@ def graph_rows(corpus: Corpus) -> GraphData:
             }
         )
 
-    forms = _forms_by_parent(corpus)
-    seen: set[tuple[str, str]] = set()
-    for r in corpus.incompatibilities:
-        for a in [r.herb_a, *forms[r.herb_a]]:
-            for b in [r.herb_b, *forms[r.herb_b]]:
-                if (a, b) in seen:
-                    continue
-                seen.add((a, b))
-                rel("INCOMPATIBLE", "Herb", f"herb:{a}", "Herb", f"herb:{b}", rule=r.rule,
-                    inherited=(a, b) != (r.herb_a, r.herb_b), sources=r.sources)
+    _drug_rows(corpus, nodes, rel)
+
+    for p in incompatible_pairs(corpus.herbs, corpus.incompatibilities):
+        rel("INCOMPATIBLE", "Herb", f"herb:{p.a}", "Herb", f"herb:{p.b}", rule=p.row.rule, inherited=p.inherited,
+            sources=p.row.sources)
 
     for label, rows in nodes.items():
         for row in rows:
@@ -182,22 +178,44 @@ def graph_rows(corpus: Corpus) -> GraphData:
     return GraphData(nodes=dict(nodes), rels=list(rels.values()))
 
 
-def _forms_by_parent(corpus: Corpus) -> dict[str, list[str]]:
-    """Herb -> every processed form below it (transitively), sorted."""
-    children: dict[str, list[str]] = defaultdict(list)
-    for h in corpus.herbs:
-        if h.form_of:
-            children[h.form_of].append(h.name_zh)
-    out: dict[str, list[str]] = defaultdict(list)
-    for parent in list(children):
-        stack, found = list(children[parent]), []
-        while stack:
-            c = stack.pop()
-            if c not in found:
-                found.append(c)
-                stack.extend(children.get(c, []))
-        out[parent] = sorted(found)
-    return out
+def _drug_rows(corpus: Corpus, nodes: dict[str, list[Row]], rel) -> None:
+    """Western drugs, their classes and enzymes, curated herb–drug interactions, and constituents."""
+    for c in corpus.drug_classes:
+        nodes["DrugClass"].append({"id": f"drugclass:{c.id}", "name_en": c.name_en, "name_zh": c.name_zh,
+                                   "names": name_keys(c.id, c.name_en, c.name_zh), "atc": c.atc,
+                                   "sources": c.sources})
+    enzymes: dict[str, list[str]] = {}
+    for d in corpus.drugs:
+        did = f"drug:{d.name_en}"
+        nodes["Drug"].append({"id": did, "name_en": d.name_en, "name_zh": d.name_zh, "brands": d.brands,
+                              "aliases": d.aliases, "names": name_keys(d.name_en, d.name_zh, *d.brands, *d.aliases),
+                              "atc": d.atc, "narrow_therapeutic_index": d.narrow_therapeutic_index,
+                              "sources": d.sources})
+        for c in d.classes:
+            rel("IN_CLASS", "Drug", did, "DrugClass", f"drugclass:{c}", sources=d.sources)
+        for e in d.substrate_of:
+            enzymes.setdefault(e, _merge(enzymes.get(e, []), d.sources))
+            rel("SUBSTRATE_OF", "Drug", did, "Enzyme", f"enzyme:{e}", sources=d.sources)
+    for r in corpus.herb_drug:
+        target = ("Drug", f"drug:{r.drug}") if r.drug else ("DrugClass", f"drugclass:{r.drug_class}")
+        rel("INTERACTS", "Herb", f"herb:{r.herb}", *target, severity=r.severity, mechanism=r.mechanism,
+            effect_en=r.effect_en, effect_zh=r.effect_zh, evidence=r.evidence, sources=r.sources)
+    compounds: dict[str, list[str]] = {}
+    pairs: set[tuple[str, str]] = set()
+    for r in corpus.compound_enzyme:
+        cid = f"compound:{r.compound.lower()}"
+        compounds[r.compound] = _merge(compounds.get(r.compound, []), r.sources)
+        enzymes[r.enzyme] = _merge(enzymes.get(r.enzyme, []), r.sources)
+        if (r.herb, cid) not in pairs:
+            pairs.add((r.herb, cid))
+            rel("HAS_COMPOUND", "Herb", f"herb:{r.herb}", "Compound", cid, sources=r.sources)
+        rel(r.effect.upper(), "Compound", cid, "Enzyme", f"enzyme:{r.enzyme}", sources=r.sources)
+    for name, sources in sorted(compounds.items()):
+        nodes["Compound"].append({"id": f"compound:{name.lower()}", "name_en": name, "names": name_keys(name),
+                                  "sources": sources})
+    for name, sources in sorted(enzymes.items()):
+        nodes["Enzyme"].append({"id": f"enzyme:{name}", "name_en": name, "names": name_keys(name),
+                                "sources": sources})
 
 
 def _merge(*lists: list[str]) -> list[str]:

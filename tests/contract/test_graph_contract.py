@@ -125,3 +125,18 @@ def test_parameters(store):
     res = store.query("MATCH (h:Herb) WHERE h.name_zh IN $names RETURN h.name_zh ORDER BY h.name_zh",
                       {"names": ["甘草", "麻黄"]})
     assert res.rows == [["甘草"], ["麻黄"]]
+
+
+def test_a_failed_build_changes_nothing(store, graph_data):
+    """A build that fails half-way (here: a duplicate id) leaves the previous graph as it was."""
+    from copy import deepcopy
+
+    from tcm.errors import GraphError
+
+    before = store.counts()
+    bad = deepcopy(graph_data)
+    bad.nodes["Herb"].append(dict(bad.nodes["Herb"][0]))
+    with pytest.raises(GraphError):
+        store.build(bad)
+    assert store.counts() == before
+    assert dict(map(tuple, store.query(MAHUANG).rows))["麻黄"] == 9.0

@@ -8,11 +8,13 @@ Anything that needs a person's attention goes into the report's ``notes``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 
-from tcm.corpora.io import Corpus, check_references, read_records, write_corpus
+from tcm.corpora.io import CURATED_ONLY, FILES, Corpus, check_references, read_records, write_corpus
+from tcm.corpora.rules import root_of
 from tcm.corpora.summaries import formula_summaries, herb_summaries
 from tcm.errors import CorpusError, DatasetError
 from tcm.types import DoseRangeRow, Herb, IncompatibilityRow, Source
@@ -20,8 +22,14 @@ from tcm.types import DoseRangeRow, Herb, IncompatibilityRow, Source
 OVERRIDES = Path(__file__).resolve().parents[3] / "corpora" / "overrides"
 
 
-def run_import(datasets_dir: Path, corpora_dir: Path, overrides: Path = OVERRIDES) -> dict:
-    """Import everything, validate it, and write corpora_dir. Returns counts and notes."""
+STEPS = 6
+
+
+def run_import(datasets_dir: Path, corpora_dir: Path, overrides: Path = OVERRIDES,
+               step: Callable[[str], None] = lambda _what: None) -> dict:
+    """Import everything, validate it, and write corpora_dir. Returns counts and notes.
+
+    ``step`` is called before each of the :data:`STEPS` stages (for a progress bar)."""
     from tcm.corpora.importers.formulas import default_resolver, import_formulas, load_herb_aliases
     from tcm.corpora.importers.gbt import import_gbt
     from tcm.corpora.importers.pharmacopoeia import import_pharmacopoeia
@@ -32,7 +40,7 @@ def run_import(datasets_dir: Path, corpora_dir: Path, overrides: Path = OVERRIDE
         raise DatasetError(f"no data sets at {datasets_dir} (pass --datasets PATH)")
     notes: list[str] = []
 
-    # ---- herbs
+    step("herbs: pharmacopoeia monographs")
     ph = import_pharmacopoeia(datasets_dir)
     notes += [f"pharmacopoeia: {s}" for s in ph.skipped]
     herbs: dict[str, Herb] = {h.name_zh: h for h in ph.herbs}
@@ -41,15 +49,17 @@ def run_import(datasets_dir: Path, corpora_dir: Path, overrides: Path = OVERRIDE
             notes.append(f"extra_herbs: {h.name_zh} is a pharmacopoeia herb; the extra record is ignored")
         else:
             herbs[h.name_zh] = h
+    step("herbs: SymMap names and ids")
     symmap = load_symmap(datasets_dir)
     forms = {form: h.name_zh for h in ph.herbs for form in h.processing_forms}
     aliases = load_herb_aliases(overrides / "herb_aliases.yaml")
     # Names SymMap knows may resolve too; only those actually used are added below.
     resolve = default_resolver(set(herbs) | set(symmap), aliases, forms)
 
-    # ---- terms and formulas
+    step("syndromes and diseases: GB/T code tables")
     gbt = import_gbt(datasets_dir)
     notes += [f"gbt: {s}" for s in gbt.report]
+    step("formulas: 方剂学 table and overrides")
     fx = import_formulas(datasets_dir, resolve, overrides=overrides / "formulas.yaml", gbt_syndromes=gbt.syndromes)
     notes += [f"formulas: {s}" for s in fx.report]
     for name, used_in in sorted(fx.unresolved.items()):
@@ -62,14 +72,17 @@ def run_import(datasets_dir: Path, corpora_dir: Path, overrides: Path = OVERRIDE
             herbs[name] = symmap_herb(symmap[name])
             notes.append(f"symmap: added {name} (used by formulas or rules; not in the pharmacopoeia copy)")
 
-    # ---- rule tables
-    root = {n: _root(n, herbs) for n in herbs}
+    _add_common_names(herbs, overrides / "herb_common_names.yaml", notes)
+
+    step("rule tables and summaries")
+    parents = {n: h.form_of for n, h in herbs.items()}
+    root = {n: root_of(n, parents) for n in herbs}
     incompat = _expand_rules(rules, root, set(ph.stated_incompatibilities), notes)
     doses = {r.herb: r for r in ph.dose_ranges}
     curated_doses = [row for _, row in read_records(overrides / "doses.yaml", DoseRangeRow)]
     doses.update({row.herb: row for row in curated_doses})
 
-    # ---- summaries (written from facts, for herbs that have none yet) and final records
+    # summaries are written from facts, for herbs that have none yet
     tox = {r.herb: r.grade for r in ph.toxicity}
     preg = {r.herb: r.category for r in ph.pregnancy}
     overridden = {row.herb for row in curated_doses}
@@ -107,12 +120,28 @@ def run_import(datasets_dir: Path, corpora_dir: Path, overrides: Path = OVERRIDE
         toxicity=sorted(ph.toxicity, key=lambda r: r.herb),
         pregnancy=sorted(ph.pregnancy, key=lambda r: r.herb),
     )
+    for kind in CURATED_ONLY:  # hand-curated tables: their master copy is corpora/ itself
+        rel, model = FILES[kind]
+        setattr(corpus, kind, [r for _, r in read_records(overrides.parent / rel, model, label=f"corpora/{rel}")])
+    step("validation and writing")
     problems = check_references(corpus)
     if problems:
         listed = "; ".join(str(p) for p in problems[:5])
         raise CorpusError("<import>", None, None, f"{len(problems)} problems, nothing written: {listed}")
     write_corpus(corpus, corpora_dir)
     return {"counts": corpus.counts(), "notes": notes}
+
+
+def _add_common_names(herbs: dict[str, Herb], path: Path, notes: list[str]) -> None:
+    """Curated English common names join each herb's aliases (and `curated` its sources)."""
+    for name, common in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+        if name not in herbs:
+            notes.append(f"herb_common_names: {name} is not a herb; its names are ignored")
+            continue
+        h = herbs[name]
+        aliases = h.aliases + [c for c in common if c not in h.aliases]
+        sources = h.sources + (["curated"] if "curated" not in h.sources else [])
+        herbs[name] = h.model_copy(update={"aliases": aliases, "sources": sources})
 
 
 def _extra_herbs(path: Path) -> list[Herb]:
@@ -132,15 +161,6 @@ Rule = tuple[str, list[str], list[str], list[str], str | None]  # (rule, a, b, s
 def _incompatibility_rules(path: Path) -> list[Rule]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     return [(r["rule"], list(r["a"]), list(r["b"]), list(r["sources"]), r.get("note")) for r in data]
-
-
-def _root(name: str, herbs: dict[str, Herb]) -> str:
-    """The crude drug a processed form derives from (制川乌 → 川乌); itself otherwise."""
-    seen = {name}
-    while (parent := herbs[name].form_of) and parent in herbs and parent not in seen:
-        name = parent
-        seen.add(name)
-    return name
 
 
 def _expand_rules(rules: list[Rule], root: dict[str, str], stated: set[tuple[str, str]], notes: list[str]
