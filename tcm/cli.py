@@ -78,6 +78,47 @@ def build(
         out.print(t)
 
 
+# ------------------------------------------------------------------ check
+
+_SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "moderate": "yellow", "low": "cyan"}
+
+
+@app.command()
+def check(
+    herbs: Annotated[str | None, typer.Option("--herbs", help="Prescription: '麻黄9g，桂枝6g' / 'Ma Huang 9g, dong quai'")]
+    = None,
+    drugs: Annotated[str | None, typer.Option("--drugs", help="Western drugs: 'Coumadin, 地高辛, aspirin'")] = None,
+    pregnant: Annotated[bool, typer.Option("--pregnant", help="The patient is pregnant")] = False,
+    breastfeeding: Annotated[bool, typer.Option("--breastfeeding", help="The patient is breastfeeding")] = False,
+    text: Annotated[str | None, typer.Option("--text", help="Free text (a question) to scan for herbs, drugs, red flags")]
+    = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Safety check: 十八反/十九畏, pregnancy, dose, toxicity, herb–drug interactions, red flags."""
+    from tcm.safety import default_engine
+    from tcm.types import PatientFlags
+
+    result = default_engine().check(herbs, drugs, PatientFlags(pregnant=pregnant, breastfeeding=breastfeeding), text)
+    if json_out:
+        _emit_json(result.model_dump(mode="json"))
+        return
+    seen = ", ".join(f"{h.name_zh}" + (f" {h.dose_g:g} g" if h.dose_g is not None else "") for h in result.herbs)
+    out.print(f"herbs: {escape(seen) or '—'}")
+    out.print(f"drugs: {escape(', '.join(d.name_en for d in result.drugs)) or '—'}")
+    if result.unresolved:
+        out.print(f"[yellow]not recognised: {escape(', '.join(result.unresolved))}[/yellow]")
+    if not result.findings:
+        out.print("[green]no findings[/green]")
+        return
+    t = Table(title=f"{len(result.findings)} finding(s)")
+    for c in ("severity", "kind", "items", "finding", "evidence"):
+        t.add_column(c)
+    for f in result.findings:
+        t.add_row(f"[{_SEVERITY_STYLE[f.severity]}]{f.severity}[/]", f.kind, escape("、".join(f.items)),
+                  escape(f"{f.message_en}\n{f.message_zh}"), escape(", ".join(f.evidence)))
+    out.print(t)
+
+
 # ------------------------------------------------------------------ corpora
 
 

@@ -329,3 +329,57 @@ class CompoundEnzymeRow(Record):
     compound: str = Field(description="Constituent name in English, e.g. 'berberine'")
     enzyme: Enzyme
     effect: Literal["inhibits", "induces"]
+
+
+# ------------------------------------------------------------------ safety engine
+
+FindingKind = Literal["incompatibility_18", "antagonism_19", "pregnancy", "dose", "toxicity", "herb_drug", "red_flag"]
+FindingSeverity = Literal["critical", "high", "moderate", "low"]
+SEVERITY_ORDER: dict[str, int] = {"critical": 0, "high": 1, "moderate": 2, "low": 3}
+
+
+class PatientFlags(BaseModel):
+    """What the safety engine needs to know about the patient."""
+
+    pregnant: bool = False
+    breastfeeding: bool = False
+    age_group: Literal["adult", "child", "elderly"] | None = None
+
+
+class HerbItem(BaseModel):
+    """A herb as the check understood it (``id`` is the graph id)."""
+
+    input: str
+    id: str
+    name_zh: str
+    dose_g: float | None = None
+    dose_text: str | None = None
+
+
+class DrugItem(BaseModel):
+    input: str
+    id: str
+    name_en: str
+
+
+class Finding(BaseModel):
+    """One safety finding: what, how serious, about which items, why (evidence), in both languages."""
+
+    kind: FindingKind
+    severity: FindingSeverity
+    items: list[str] = Field(description="Canonical names: herb name_zh, drug generic name in lower case")
+    message_en: str
+    message_zh: str
+    evidence: list[str] = Field(description="Source ids (corpora/sources.yaml)")
+    mechanism: str | None = None
+    inferred: bool = False
+    path: list[str] | None = Field(None, description="Graph path of an inferred interaction")
+
+
+class CheckResult(BaseModel):
+    """`tcm check --json`: what was recognised, what was not, and the findings, most serious first."""
+
+    herbs: list[HerbItem] = []
+    drugs: list[DrugItem] = []
+    unresolved: list[str] = []
+    findings: list[Finding] = []

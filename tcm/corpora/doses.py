@@ -24,6 +24,7 @@ __all__ = [
     "VAGUE_DOSES",
     "Dose",
     "chinese_number",
+    "match_dose",
     "parse_dose",
     "split_trailing_dose",
 ]
@@ -242,6 +243,13 @@ def _parse_match(expr: str, units: Mapping[str, float]) -> Dose:
     if grams is not None and grams <= 0:
         grams = None
     return Dose(_round(grams), expr, unit, _round(amount), _round(grams), _round(grams))
+
+
+def match_dose(text: str, pos: int = 0) -> re.Match | None:
+    """A dose written at ``pos`` (after optional spaces), e.g. the ``9g`` of ``麻黄 9g，``; None if none."""
+    m = re.compile(r"\s*").match(text, pos)
+    start = m.end() if m else pos
+    return _DOSE_RE.match(text, start)
 
 
 def split_trailing_dose(text: str) -> tuple[str, str | None, bool]:

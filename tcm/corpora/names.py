@@ -28,6 +28,7 @@ __all__ = [
     "plain_pinyin",
     "segment_latin",
     "to_pinyin",
+    "to_simplified",
     "to_traditional",
 ]
 
@@ -42,6 +43,16 @@ _FULL_TONE = {"子": "zǐ", "头": "tóu", "实": "shí", "仁": "rén", "皮": 
 @lru_cache(maxsize=1)
 def _s2t() -> OpenCC:
     return OpenCC("s2t")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> OpenCC:
+    return OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified characters (OpenCC t2s)."""
+    return _t2s().convert(text)
 
 
 def to_traditional(text: str) -> str:

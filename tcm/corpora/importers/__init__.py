@@ -73,6 +73,7 @@ def run_import(datasets_dir: Path, corpora_dir: Path, overrides: Path = OVERRIDE
             notes.append(f"symmap: added {name} (used by formulas or rules; not in the pharmacopoeia copy)")
 
     _add_common_names(herbs, overrides / "herb_common_names.yaml", notes)
+    _add_written_names(herbs, aliases, resolve, notes)
 
     step("rule tables and summaries")
     parents = {n: h.form_of for n, h in herbs.items()}
@@ -142,6 +143,16 @@ def _add_common_names(herbs: dict[str, Herb], path: Path, notes: list[str]) -> N
         aliases = h.aliases + [c for c in common if c not in h.aliases]
         sources = h.sources + (["curated"] if "curated" not in h.sources else [])
         herbs[name] = h.model_copy(update={"aliases": aliases, "sources": sources})
+
+
+def _add_written_names(herbs: dict[str, Herb], aliases: dict, resolve, notes: list[str]) -> None:
+    """Names formulas write for a herb everywhere (杏仁 → 苦杏仁) become its aliases too."""
+    for written in sorted(aliases.get("global") or {}):
+        target = resolve(written, "")
+        if target in herbs and written not in herbs:
+            h = herbs[target]
+            if written not in h.aliases:
+                herbs[target] = h.model_copy(update={"aliases": [*h.aliases, written]})
 
 
 def _extra_herbs(path: Path) -> list[Herb]:

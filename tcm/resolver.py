@@ -1,0 +1,265 @@
+"""The one name resolver of the project: herbs and Western drugs from any form a person writes.
+
+Herbs: simplified or traditional characters, pinyin with or without tones and spaces, the
+Latin pharmaceutical name, English common names ("licorice root", "dong quai"), aliases.
+Drugs: generic (INN) names, brand names (Coumadin), Chinese names (华法林). Doses come from
+:mod:`tcm.corpora.doses` (g, 克, mg, 钱, 两, 分, Chinese numerals, 大枣4枚).
+
+Lookups are dictionary hits on :func:`tcm.corpora.names.normalize_name` keys, so a check
+costs microseconds; the index is built once per corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from tcm.corpora.doses import match_dose, parse_dose, split_trailing_dose
+from tcm.corpora.io import Corpus
+from tcm.corpora.names import name_keys, normalize_name, to_simplified
+from tcm.corpora.rules import root_of
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LIST_SEP = re.compile(r"[，,、;；\n\r|]+|\s+\+\s+")
+_NOTES = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
+_PREP_WORDS = ("先煎", "后下", "包煎", "另煎", "另炖", "烊化", "冲服", "兑服", "后入", "同煎", "打碎", "捣碎")
+_DRUG_SEP = re.compile(r"[，,、;；\n\r/|+]+|\s+and\s+|\s*和\s*|\s*及\s*|\s*与\s*")
+_WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
+_MAX_CJK = 10  # longest Chinese name scanned for in free text
+_MAX_WORDS = 6  # longest romanised name, in words
+
+
+@dataclass(frozen=True)
+class HerbMention:
+    """A herb found in input: what was written, the herb it is, and its dose if one was given."""
+
+    input: str
+    name_zh: str
+    dose_g: float | None = None
+    dose_text: str | None = None
+
+
+@dataclass(frozen=True)
+class DrugMention:
+    input: str
+    name_en: str
+
+
+class NameResolver:
+    """Maps any written name to a canonical herb ``name_zh`` or drug ``name_en``."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self.herbs = {h.name_zh: h for h in corpus.herbs}
+        self.drugs = {d.name_en: d for d in corpus.drugs}
+        self._parent = {h.name_zh: h.form_of for h in corpus.herbs}
+        self._herb_keys: dict[str, str] = {}
+        # own names before other herbs' aliases, so an alias never hides a herb's own name
+        for h in corpus.herbs:
+            for k in name_keys(h.name_zh, h.name_zh_hant, h.pinyin, h.latin):
+                self._herb_keys.setdefault(k, h.name_zh)
+        for h in corpus.herbs:
+            for k in name_keys(h.name_en, *h.aliases):
+                self._herb_keys.setdefault(k, h.name_zh)
+        self._drug_keys: dict[str, str] = {}
+        for d in corpus.drugs:
+            for k in name_keys(d.name_en, d.name_zh, *d.brands, *d.aliases):
+                self._drug_keys.setdefault(k, d.name_en)
+        # free-text scanning: Chinese keys by length, romanised keys of >= 4 letters (fewer collide with words)
+        self._scan = {**{k: ("drug", v) for k, v in self._drug_keys.items()},
+                      **{k: ("herb", v) for k, v in self._herb_keys.items()}}
+        self._max_words = _MAX_WORDS
+
+    # ------------------------------------------------------------------ single names
+    def herb(self, text: str) -> str | None:
+        """Canonical herb name for one written name, or None."""
+        key = normalize_name(text)
+        if not key:
+            return None
+        hit = self._herb_keys.get(key) or self._herb_keys.get(key.replace(" ", ""))
+        if hit is None and _CJK.search(text):
+            hit = self._herb_keys.get(normalize_name(to_simplified(text)))
+        return hit
+
+    def drug(self, text: str) -> str | None:
+        """Canonical (generic, lower-case) drug name for one written name, or None."""
+        key = normalize_name(text)
+        if not key:
+            return None
+        hit = self._drug_keys.get(key) or self._drug_keys.get(key.replace(" ", ""))
+        if hit is None and _CJK.search(text):
+            hit = self._drug_keys.get(normalize_name(to_simplified(text)))
+        return hit
+
+    def root(self, herb: str) -> str:
+        """The crude drug a processed form comes from (炙甘草 → 甘草)."""
+        return root_of(herb, self._parent)
+
+    def lineage(self, herb: str) -> list[str]:
+        """The herb, then each herb it is a form of, nearest first (制川乌 → [制川乌, 川乌])."""
+        out = [herb]
+        while (p := self._parent.get(out[-1])) and p not in out:
+            out.append(p)
+        return out
+
+    # ------------------------------------------------------------------ lists
+    def parse_herbs(self, text: str) -> tuple[list[HerbMention], list[str]]:
+        """Herbs and doses from a prescription as people write it.
+
+        ``麻黄9g，桂枝6g`` / ``Ma Huang 9g, dong quai`` / ``麻黃三兩`` / ``大枣4枚`` / ``附子10g（先煎）`` /
+        ``麻黄 桂枝 甘草``. Returns (mentions in input order, pieces that resolved to nothing).
+        """
+        found: list[HerbMention] = []
+        unresolved: list[str] = []
+        for chunk in _LIST_SEP.split(_split_after_doses(text)):
+            piece = _clean(to_simplified(chunk))
+            if not piece:
+                continue
+            name, dose_text, _each = split_trailing_dose(piece)
+            dose = parse_dose(dose_text) if dose_text else None
+            names, leftover = self._names_in(name.strip())
+            unresolved += leftover
+            for i, herb in enumerate(names):
+                last = i == len(names) - 1  # 麻黄 桂枝 9g: the dose belongs to the herb it follows
+                found.append(HerbMention(
+                    input=chunk.strip() if len(names) == 1 else herb,
+                    name_zh=herb,
+                    dose_g=dose.grams if (dose and last) else None,
+                    dose_text=dose_text if (dose and last and dose.grams is None) else None,
+                ))
+        return found, unresolved
+
+    def _names_in(self, name: str) -> tuple[list[str], list[str]]:
+        """Herbs in one item: a name, or several without separators (``麻黄 桂枝``, ``麻黄桂枝``).
+
+        Returns (herbs, parts that resolved to nothing)."""
+        if not name:
+            return [], []
+        if hit := self.herb(name):
+            return [hit], []
+        if " " in name and _CJK.search(name):
+            herbs: list[str] = []
+            left: list[str] = []
+            for part in name.split():
+                h, lo = self._names_in(part)
+                herbs += h
+                left += lo
+            return herbs, left
+        if all(_CJK.match(c) for c in name):
+            out, i = [], 0
+            while i < len(name):
+                for j in range(min(len(name), i + _MAX_CJK), i + 1, -1):
+                    if hit := self.herb(name[i:j]):
+                        out.append(hit)
+                        i = j
+                        break
+                else:
+                    return [], [name]
+            return out, []
+        return [], [name]
+
+    def parse_drugs(self, text: str) -> tuple[list[DrugMention], list[str]]:
+        """Drugs from a list such as ``Coumadin, aspirin 100mg`` or ``华法林、地高辛``."""
+        found: list[DrugMention] = []
+        unresolved: list[str] = []
+        for chunk in _DRUG_SEP.split(text):
+            piece = _NOTES.sub("", chunk).strip()
+            piece = re.sub(r"\s*\d[\d.,]*\s*(mg|g|µg|mcg|ug|ml|iu|units?|毫克|克|片)?\b.*$", "", piece,
+                           flags=re.IGNORECASE).strip()
+            if not piece:
+                continue
+            name = self.drug(piece)
+            if name:
+                found.append(DrugMention(chunk.strip(), name))
+            else:
+                unresolved.append(chunk.strip())
+        return found, unresolved
+
+    # ------------------------------------------------------------------ free text
+    def scan(self, text: str) -> tuple[list[HerbMention], list[DrugMention]]:
+        """Herbs (with a dose written right after them) and drugs mentioned anywhere in free text."""
+        herbs: list[HerbMention] = []
+        drugs: list[DrugMention] = []
+
+        def hit(kind: str, value: str, surface: str, end: int) -> None:
+            if kind == "drug":
+                drugs.append(DrugMention(surface, value))
+                return
+            m = match_dose(text, end)
+            dose = parse_dose(m.group(0)) if m else None
+            herbs.append(HerbMention(surface, value, dose.grams if dose else None,
+                                     dose.text if dose and dose.grams is None else None))
+
+        # Chinese: longest match at each position (on the simplified text when conversion keeps positions)
+        simple = to_simplified(text)
+        simple = simple if len(simple) == len(text) else text
+        i, n = 0, len(text)
+        while i < n:
+            if not _CJK.match(text[i]):
+                i += 1
+                continue
+            run = i
+            while run < n and _CJK.match(text[run]):
+                run += 1
+            for j in range(min(run, i + _MAX_CJK), i + 1, -1):
+                key = simple[i:j]
+                if key in self._scan:
+                    kind, value = self._scan[key]
+                    hit(kind, value, text[i:j], j)
+                    i = j
+                    break
+            else:
+                i += 1
+        # romanised: longest run of words at each word
+        lower = text.lower()
+        words = list(_WORD.finditer(lower))
+        k = 0
+        while k < len(words):
+            for w in range(min(self._max_words, len(words) - k), 0, -1):
+                span = words[k : k + w]
+                surface = text[span[0].start() : span[-1].end()]
+                key = normalize_name(surface)
+                if len(key.replace(" ", "")) >= 4 and key in self._scan:
+                    kind, value = self._scan[key]
+                    hit(kind, value, surface, span[-1].end())
+                    k += w
+                    break
+            else:
+                k += 1
+        return _dedupe(herbs), _dedupe(drugs)
+
+
+def _split_after_doses(text: str) -> str:
+    """``麻黄9g桂枝6g`` → ``麻黄9g，桂枝6g``: a dose ends an item when more text follows it."""
+    return re.sub(
+        r"((?:\d+(?:\.\d+)?|[一二三四五六七八九十百半两兩]+)\s*(?:g|克|mg|毫克|钱|錢|两|兩|分|枚|个|個|片|粒))"
+        r"(?=\s*[\u3400-\u9fffA-Za-z])",
+        r"\1，", text)
+
+
+def _clean(chunk: str) -> str:
+    s = _NOTES.sub("", chunk).strip()
+    for w in _PREP_WORDS:
+        s = s.replace(w, "")
+    return s.strip(" ：:。.")
+
+
+def _dedupe(items: list) -> list:
+    seen, out = set(), []
+    for it in items:
+        key = (getattr(it, "name_zh", None) or getattr(it, "name_en", None), getattr(it, "dose_g", None))
+        if key not in seen:
+            seen.add(key)
+            out.append(it)
+    return out
+
+
+@lru_cache(maxsize=4)
+def default_resolver(corpora_dir: str | None = None) -> NameResolver:
+    """The resolver for the configured corpus, built once per process."""
+    from pathlib import Path
+
+    from tcm.config import settings
+    from tcm.corpora.io import load_corpus
+
+    return NameResolver(load_corpus(Path(corpora_dir) if corpora_dir else settings().corpora_dir))

@@ -1,0 +1,265 @@
+"""The deterministic safety engine: 十八反/十九畏, pregnancy, dose, toxicity, herb–drug, red flags.
+
+Everything it knows comes from the corpus (each finding cites the rows it rests on), and it
+imports nothing from generation: no prompt can switch it off, because it never reads one as
+an instruction. Processed forms are checked as themselves and as the herb they come from.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from itertools import combinations
+
+from tcm.corpora.io import Corpus
+from tcm.corpora.rules import incompatible_pairs
+from tcm.errors import TCMError
+from tcm.resolver import HerbMention, NameResolver
+from tcm.safety.redflags import find_red_flags
+from tcm.types import (
+    SEVERITY_ORDER,
+    CheckResult,
+    DrugItem,
+    Finding,
+    HerbDrugInteraction,
+    HerbItem,
+    PatientFlags,
+)
+
+_KIND_ORDER = ("red_flag", "incompatibility_18", "antagonism_19", "herb_drug", "pregnancy", "dose", "toxicity")
+_RULE_KIND = {"18反": "incompatibility_18", "19畏": "antagonism_19"}
+_HD_SEVERITY = {"major": "high", "moderate": "moderate", "minor": "low"}
+_TOX_SEVERITY = {"大毒": "high", "有毒": "moderate", "小毒": "low"}
+_TOX_EN = {"大毒": "highly toxic", "有毒": "toxic", "小毒": "slightly toxic"}
+_PREG_EN = {"禁用": "contraindicated", "忌用": "to be avoided", "慎用": "to be used with caution"}
+
+
+class SafetyEngine:
+    """Checks herbs, drugs and free text against the corpus's rules. Build once, check many times."""
+
+    def __init__(self, corpus: Corpus, resolver: NameResolver | None = None) -> None:
+        self.resolver = resolver or NameResolver(corpus)
+        self._incompat = {}
+        for p in incompatible_pairs(corpus.herbs, corpus.incompatibilities):
+            self._incompat[(p.a, p.b)] = p
+            self._incompat.setdefault((p.b, p.a), p)
+        self._dose = {r.herb: r for r in corpus.dose_ranges}
+        self._tox = {r.herb: r for r in corpus.toxicity if r.grade != "无毒"}
+        self._preg = {r.herb: r for r in corpus.pregnancy}
+        self._drugs = {d.name_en: d for d in corpus.drugs}
+        self._hd: dict[str, list[HerbDrugInteraction]] = defaultdict(list)
+        for r in corpus.herb_drug:
+            self._hd[r.herb].append(r)
+        self._compounds = defaultdict(list)
+        for r in corpus.compound_enzyme:
+            self._compounds[r.herb].append(r)
+
+    # ------------------------------------------------------------------ entry point
+    def check(
+        self,
+        herbs: str | Iterable[str] | None = None,
+        drugs: str | Iterable[str] | None = None,
+        flags: PatientFlags | None = None,
+        text: str | None = None,
+    ) -> CheckResult:
+        """Check a prescription (``herbs``), the patient's drugs, flags, and free text (a question or answer).
+
+        Herbs and drugs in ``text`` are checked too; red flags are looked for in ``text`` only.
+        """
+        flags = flags or PatientFlags()
+        if not any(_present(x) for x in (herbs, drugs, text)):
+            raise TCMError("nothing to check: give herbs, drugs or text")
+        r = self.resolver
+        herb_mentions: list[HerbMention] = []
+        unresolved: list[str] = []
+        for part in _parts(herbs):
+            found, left = r.parse_herbs(part)
+            herb_mentions += found
+            unresolved += left
+        drug_mentions = []
+        for part in _parts(drugs):
+            found, left = r.parse_drugs(part)
+            drug_mentions += found
+            unresolved += left
+        if text:
+            h, d = r.scan(text)
+            herb_mentions += h
+            drug_mentions += d
+
+        result = CheckResult(
+            herbs=[HerbItem(input=m.input, id=f"herb:{m.name_zh}", name_zh=m.name_zh, dose_g=m.dose_g,
+                            dose_text=m.dose_text) for m in herb_mentions],
+            drugs=[DrugItem(input=m.input, id=f"drug:{m.name_en}", name_en=m.name_en) for m in drug_mentions],
+            unresolved=unresolved,
+        )
+        herb_names = list(dict.fromkeys(m.name_zh for m in herb_mentions))
+        drug_names = list(dict.fromkeys(m.name_en for m in drug_mentions))
+        findings = (
+            self._incompatibilities(herb_names)
+            + self._herb_drug(herb_names, drug_names)
+            + (self._pregnancy(herb_names) if flags.pregnant else [])
+            + self._doses(herb_mentions)
+            + self._toxicity(herb_names)
+            + (self._red_flags(text) if text else [])
+        )
+        findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], _KIND_ORDER.index(f.kind)))
+        result.findings = findings
+        return result
+
+    # ------------------------------------------------------------------ rules
+    def _first(self, table: dict, herb: str):
+        """The row for the herb, else for the herb it is a form of (nearest first)."""
+        for name in self.resolver.lineage(herb):
+            if name in table:
+                return name, table[name]
+        return None, None
+
+    def _incompatibilities(self, herbs: list[str]) -> list[Finding]:
+        out = []
+        for a, b in combinations(herbs, 2):
+            p = self._incompat.get((a, b))
+            if not p:
+                continue
+            kind = _RULE_KIND[p.row.rule]
+            base_a, base_b = (p.row.herb_a, p.row.herb_b) if (a, b) == (p.a, p.b) else (p.row.herb_b, p.row.herb_a)
+            forms = [(x, base) for x, base in ((a, base_a), (b, base_b)) if x != base]
+            rule_en = "eighteen incompatibilities" if kind == "incompatibility_18" else "nineteen antagonisms"
+            rule_zh = "十八反" if kind == "incompatibility_18" else "十九畏"
+            out.append(Finding(
+                kind=kind, severity="high", items=[a, b],
+                message_en=f"{a} and {b} should not be used together ({p.row.rule}, {rule_en})"
+                           + "".join(f"; {x} counts as {base}" for x, base in forms) + ".",
+                message_zh=f"{a}与{b}属{rule_zh}，不宜同用" + "".join(f"（{x}同{base}）" for x, base in forms) + "。",
+                evidence=p.row.sources,
+            ))
+        return out
+
+    def _pregnancy(self, herbs: list[str]) -> list[Finding]:
+        out = []
+        for h in herbs:
+            via, row = self._first(self._preg, h)
+            if not row:
+                continue
+            as_ = "" if via == h else f" (as {via})"
+            out.append(Finding(
+                kind="pregnancy", severity="moderate" if row.category == "慎用" else "high", items=[h],
+                message_en=f"{h}{as_} is {_PREG_EN[row.category]} in pregnancy (孕妇{row.category}).",
+                message_zh=f"{h}{'' if via == h else f'（同{via}）'}：孕妇{row.category}。",
+                evidence=row.sources,
+            ))
+        return out
+
+    def _doses(self, mentions: list[HerbMention]) -> list[Finding]:
+        out = []
+        for m in mentions:
+            if m.dose_g is None:
+                continue
+            via, row = self._first(self._dose, m.name_zh)
+            if not row or m.dose_g <= row.dose_max_g + 1e-9:
+                continue
+            _, tox = self._first(self._tox, m.name_zh)
+            rng = f"{row.dose_min_g:g}–{row.dose_max_g:g} g" if row.dose_min_g else f"at most {row.dose_max_g:g} g"
+            rng_zh = f"{row.dose_min_g:g}～{row.dose_max_g:g}g" if row.dose_min_g else f"不超过{row.dose_max_g:g}g"
+            toxic = f" and it is {_TOX_EN[tox.grade]} ({tox.grade})" if tox else ""
+            out.append(Finding(
+                kind="dose", severity="high" if tox else "moderate", items=[m.name_zh],
+                message_en=f"{m.name_zh} {m.dose_g:g} g is above the pharmacopoeia daily dose ({rng}){toxic}.",
+                message_zh=f"{m.name_zh}{m.dose_g:g}g超过药典用量（{rng_zh}）" + (f"，且{tox.grade}" if tox else "") + "。",
+                evidence=row.sources + ([s for s in tox.sources if s not in row.sources] if tox else []),
+            ))
+        return out
+
+    def _toxicity(self, herbs: list[str]) -> list[Finding]:
+        out = []
+        for h in herbs:
+            via, row = self._first(self._tox, h)
+            if not row:
+                continue
+            as_ = "" if via == h else f" (as {via})"
+            out.append(Finding(
+                kind="toxicity", severity=_TOX_SEVERITY[row.grade], items=[h],
+                message_en=f"{h}{as_} is graded {_TOX_EN[row.grade]} ({row.grade}) by the pharmacopoeia; "
+                           "keep to the dose and processing it states.",
+                message_zh=f"{h}{'' if via == h else f'（同{via}）'}{row.grade}，须按药典用量与炮制使用。",
+                evidence=row.sources,
+            ))
+        return out
+
+    def _herb_drug(self, herbs: list[str], drugs: list[str]) -> list[Finding]:
+        out = []
+        for h in herbs:
+            lineage = self.resolver.lineage(h)
+            for dname in drugs:
+                drug = self._drugs[dname]
+                curated = [r for name in lineage for r in self._hd.get(name, ())
+                           if r.drug == dname or (r.drug_class and r.drug_class in drug.classes)]
+                curated.sort(key=lambda r: r.drug is None)  # a row about this very drug before a class row
+                seen_mech = set()
+                for r in curated:
+                    if r.mechanism in seen_mech:
+                        continue
+                    seen_mech.add(r.mechanism)
+                    out.append(Finding(
+                        kind="herb_drug", severity=_HD_SEVERITY[r.severity], items=[h, dname],
+                        message_en=f"{h} with {dname}: {r.effect_en}", message_zh=f"{h}与{drug.name_zh}：{r.effect_zh}",
+                        evidence=r.sources, mechanism=r.mechanism,
+                    ))
+                if curated:
+                    continue  # a cited row outranks an inference for the same pair
+                for name in lineage:
+                    for c in self._compounds.get(name, ()):
+                        if c.enzyme not in drug.substrate_of:
+                            continue
+                        action = "inhibition" if c.effect == "inhibits" else "induction"
+                        change = "raise" if c.effect == "inhibits" else "lower"
+                        out.append(Finding(
+                            kind="herb_drug", severity="moderate" if drug.narrow_therapeutic_index else "low",
+                            items=[h, dname],
+                            message_en=f"{h} contains {c.compound}, which {c.effect} {c.enzyme}; {dname} is a "
+                                       f"{c.enzyme} substrate, so its levels may {change} (inferred, not reported "
+                                       "for this pair).",
+                            message_zh=f"{h}含{c.compound}，{'抑制' if c.effect == 'inhibits' else '诱导'}{c.enzyme}；"
+                                       f"{drug.name_zh}经{c.enzyme}代谢，血药浓度可能{'升高' if change == 'raise' else '降低'}"
+                                       "（推断，尚无此配伍的报告）。",
+                            evidence=c.sources + [s for s in drug.sources if s not in c.sources],
+                            mechanism=f"{c.enzyme} {action}", inferred=True,
+                            path=[f"herb:{name}", f"compound:{c.compound.lower()}", f"enzyme:{c.enzyme}",
+                                  f"drug:{dname}"],
+                        ))
+        return _unique_findings(out)
+
+    def _red_flags(self, text: str) -> list[Finding]:
+        return [
+            Finding(
+                kind="red_flag", severity="critical", items=[flag.id],
+                message_en=f"Possible {flag.label_en} (\"{words}\"): seek emergency care now (call your local "
+                           "emergency number); do not rely on herbal treatment.",
+                message_zh=f"可能为{flag.label_zh}（“{words}”）：请立即就医或拨打急救电话（120），不要依赖中药治疗。",
+                evidence=["nhs-999"],
+            )
+            for flag, words in find_red_flags(text)
+        ]
+
+
+def _present(x: object) -> bool:
+    if x is None:
+        return False
+    if isinstance(x, str):
+        return bool(x.strip())
+    return any(str(v).strip() for v in x)  # type: ignore[union-attr]
+
+
+def _parts(x: str | Iterable[str] | None) -> list[str]:
+    if x is None:
+        return []
+    return [x] if isinstance(x, str) else [str(v) for v in x]
+
+
+def _unique_findings(findings: list[Finding]) -> list[Finding]:
+    seen, out = set(), []
+    for f in findings:
+        key = (f.kind, tuple(f.items), f.mechanism)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
