@@ -85,13 +85,13 @@ _SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "moderat
 
 @app.command()
 def check(
-    herbs: Annotated[str | None, typer.Option("--herbs", help="Prescription: '麻黄9g，桂枝6g' / 'Ma Huang 9g, dong quai'")]
-    = None,
+    herbs: Annotated[str | None, typer.Option(
+        "--herbs", help="Prescription: '麻黄9g，桂枝6g' / 'Ma Huang 9g, dong quai'")] = None,
     drugs: Annotated[str | None, typer.Option("--drugs", help="Western drugs: 'Coumadin, 地高辛, aspirin'")] = None,
     pregnant: Annotated[bool, typer.Option("--pregnant", help="The patient is pregnant")] = False,
     breastfeeding: Annotated[bool, typer.Option("--breastfeeding", help="The patient is breastfeeding")] = False,
-    text: Annotated[str | None, typer.Option("--text", help="Free text (a question) to scan for herbs, drugs, red flags")]
-    = None,
+    text: Annotated[str | None, typer.Option(
+        "--text", help="Free text (a question) to scan for herbs, drugs and red flags")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Safety check: 十八反/十九畏, pregnancy, dose, toxicity, herb–drug interactions, red flags."""

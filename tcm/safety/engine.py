@@ -164,7 +164,8 @@ class SafetyEngine:
             out.append(Finding(
                 kind="dose", severity="high" if tox else "moderate", items=[m.name_zh],
                 message_en=f"{m.name_zh} {m.dose_g:g} g is above the pharmacopoeia daily dose ({rng}){toxic}.",
-                message_zh=f"{m.name_zh}{m.dose_g:g}g超过药典用量（{rng_zh}）" + (f"，且{tox.grade}" if tox else "") + "。",
+                message_zh=f"{m.name_zh}{m.dose_g:g}g超过药典用量（{rng_zh}）"
+                           + (f"，且{tox.grade}" if tox else "") + "。",
                 evidence=row.sources + ([s for s in tox.sources if s not in row.sources] if tox else []),
             ))
         return out
@@ -218,9 +219,9 @@ class SafetyEngine:
                             message_en=f"{h} contains {c.compound}, which {c.effect} {c.enzyme}; {dname} is a "
                                        f"{c.enzyme} substrate, so its levels may {change} (inferred, not reported "
                                        "for this pair).",
-                            message_zh=f"{h}含{c.compound}，{'抑制' if c.effect == 'inhibits' else '诱导'}{c.enzyme}；"
-                                       f"{drug.name_zh}经{c.enzyme}代谢，血药浓度可能{'升高' if change == 'raise' else '降低'}"
-                                       "（推断，尚无此配伍的报告）。",
+                            message_zh=f"{h}含{c.compound}，{'抑制' if c.effect == 'inhibits' else '诱导'}"
+                                       f"{c.enzyme}；{drug.name_zh}经{c.enzyme}代谢，血药浓度可能"
+                                       f"{'升高' if change == 'raise' else '降低'}（推断，尚无此配伍的报告）。",
                             evidence=c.sources + [s for s in drug.sources if s not in c.sources],
                             mechanism=f"{c.enzyme} {action}", inferred=True,
                             path=[f"herb:{name}", f"compound:{c.compound.lower()}", f"enzyme:{c.enzyme}",

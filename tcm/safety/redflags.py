@@ -37,7 +37,8 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         r"does not|doesn'?t) stop|black,? tarry stools?|blood in (?:the |my )?(?:stool|vomit)")),
     RedFlag("pregnancy_emergency", "pregnancy emergency", "妊娠急症", _p(
         r"(?:怀孕|孕期|妊娠|孕妇|孕\d+周)[^。！？!?]{0,12}(?:出血|流血|见红|剧烈腹痛|腹痛剧烈)|胎动(?:消失|减少)|破水|羊水破",
-        r"bleeding (?:during|in) (?:my |her )?pregnancy|pregnan\w*[^.!?]{0,40}(?:bleeding|severe (?:abdominal |belly )?pain)|"
+        r"bleeding (?:during|in) (?:my |her )?pregnancy|"
+        r"pregnan\w*[^.!?]{0,40}(?:bleeding|severe (?:abdominal |belly )?pain)|"
         r"(?:my |her )?waters? (?:has |have )?broken|(?:reduced|no) (?:fetal|foetal|baby'?s?) movements?")),
     RedFlag("breathing", "difficulty breathing", "呼吸困难", _p(
         r"呼吸困难|喘不上气|喘不过气|透不过气|憋得喘不过气|窒息",
@@ -53,8 +54,10 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         r"suicid\w*|kill (?:myself|himself|herself)|end (?:my|his|her) life|self-harm")),
 )
 
-_NEGATION = re.compile(r"(?:\b(?:no|not|without|denies|denied|never|none)\b[\w\s,'-]{0,20}|(?:没有|无|否认|未见|不)\S{0,2})$",
-                       re.IGNORECASE)
+_NEGATION = re.compile(
+    r"(?:\b(?:no|not|without|denies|denied|never|none)\b[\w\s,'-]{0,20}|(?:没有|无|否认|未见|不)\S{0,2})$",
+    re.IGNORECASE,
+)
 
 
 def find_red_flags(text: str) -> list[tuple[RedFlag, str]]:
