@@ -110,13 +110,12 @@ def check(
     if not result.findings:
         out.print("[green]no findings[/green]")
         return
-    t = Table(title=f"{len(result.findings)} finding(s)")
-    for c in ("severity", "kind", "items", "finding", "evidence"):
-        t.add_column(c)
+    out.print(f"{len(result.findings)} finding(s), most serious first:")
     for f in result.findings:
-        t.add_row(f"[{_SEVERITY_STYLE[f.severity]}]{f.severity}[/]", f.kind, escape("、".join(f.items)),
-                  escape(f"{f.message_en}\n{f.message_zh}"), escape(", ".join(f.evidence)))
-    out.print(t)
+        extra = f" · {f.mechanism}" + (" (inferred)" if f.inferred else "") if f.mechanism else ""
+        out.print(f"\n[{_SEVERITY_STYLE[f.severity]}]{f.severity.upper()}[/] {f.kind} · "
+                  f"{escape('、'.join(f.items))}{escape(extra)}")
+        out.print(f"  {escape(f.message_en)}\n  {escape(f.message_zh)}\n  evidence: {escape(', '.join(f.evidence))}")
 
 
 # ------------------------------------------------------------------ corpora

@@ -118,7 +118,7 @@ class NameResolver:
             name, dose_text, _each = split_trailing_dose(piece)
             dose = parse_dose(dose_text) if dose_text else None
             names, leftover = self._names_in(name.strip())
-            unresolved += leftover
+            unresolved += leftover if names else ([chunk.strip()] if leftover else [])
             for i, herb in enumerate(names):
                 last = i == len(names) - 1  # 麻黄 桂枝 9g: the dose belongs to the herb it follows
                 found.append(HerbMention(

@@ -233,9 +233,9 @@ class SafetyEngine:
         return [
             Finding(
                 kind="red_flag", severity="critical", items=[flag.id],
-                message_en=f"Possible {flag.label_en} (\"{words}\"): seek emergency care now (call your local "
+                message_en=f"Urgent: {flag.label_en} (\"{words}\"). Seek emergency care now (call your local "
                            "emergency number); do not rely on herbal treatment.",
-                message_zh=f"可能为{flag.label_zh}（“{words}”）：请立即就医或拨打急救电话（120），不要依赖中药治疗。",
+                message_zh=f"紧急情况：{flag.label_zh}（“{words}”）。请立即就医或拨打急救电话（120），不要依赖中药治疗。",
                 evidence=["nhs-999"],
             )
             for flag, words in find_red_flags(text)
