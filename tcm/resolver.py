@@ -73,23 +73,11 @@ class NameResolver:
     # ------------------------------------------------------------------ single names
     def herb(self, text: str) -> str | None:
         """Canonical herb name for one written name, or None."""
-        key = normalize_name(text)
-        if not key:
-            return None
-        hit = self._herb_keys.get(key) or self._herb_keys.get(key.replace(" ", ""))
-        if hit is None and _CJK.search(text):
-            hit = self._herb_keys.get(normalize_name(to_simplified(text)))
-        return hit
+        return _lookup(self._herb_keys, text)
 
     def drug(self, text: str) -> str | None:
         """Canonical (generic, lower-case) drug name for one written name, or None."""
-        key = normalize_name(text)
-        if not key:
-            return None
-        hit = self._drug_keys.get(key) or self._drug_keys.get(key.replace(" ", ""))
-        if hit is None and _CJK.search(text):
-            hit = self._drug_keys.get(normalize_name(to_simplified(text)))
-        return hit
+        return _lookup(self._drug_keys, text)
 
     def root(self, herb: str) -> str:
         """The crude drug a processed form comes from (炙甘草 → 甘草)."""
@@ -227,6 +215,17 @@ class NameResolver:
             else:
                 k += 1
         return _dedupe(herbs), _dedupe(drugs)
+
+
+def _lookup(keys: dict[str, str], text: str) -> str | None:
+    """A key-table hit for a written name: as normalised, without spaces, or in simplified characters."""
+    key = normalize_name(text)
+    if not key:
+        return None
+    hit = keys.get(key) or keys.get(key.replace(" ", ""))
+    if hit is None and _CJK.search(text):
+        hit = keys.get(normalize_name(to_simplified(text)))
+    return hit
 
 
 def _split_after_doses(text: str) -> str:
