@@ -64,6 +64,7 @@ class Herb(Record):
     form_of: str | None = Field(None, description="Parent herb when this is a processed form (炙甘草 → 甘草)")
     group: str | None = Field(None, description="Rule group it belongs to (附子 → 乌头)")
     processing_forms: list[str] = Field([], description="Processed forms listed under this herb")
+    categories: list[str] = Field([], description="中药学 class(es), e.g. 活血祛瘀药 (SymMap)")
     cautions: list[str] = []
     external_ids: dict[str, str] = {}
     summary_en: str = ""
@@ -320,6 +321,16 @@ class HerbDrugInteraction(Record):
         if (self.drug is None) == (self.drug_class is None):
             raise ValueError("give exactly one of drug or drug_class")
         return self
+
+
+class ClassInteractionRow(Record):
+    """A herb class (中药学 category) whose shared effect adds to a drug class's (for inferred findings)."""
+
+    category: str = Field(description="Herb class as Herb.categories names it, e.g. 活血祛瘀药")
+    drug_class: str
+    mechanism: str
+    effect_en: str
+    effect_zh: str
 
 
 class CompoundEnzymeRow(Record):

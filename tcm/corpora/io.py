@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from tcm.errors import CorpusError
 from tcm.types import (
+    ClassInteractionRow,
     CompoundEnzymeRow,
     Disease,
     DoseRangeRow,
@@ -57,8 +58,9 @@ FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "drugs": ("drugs.jsonl", Drug),
     "herb_drug": ("rules/herb_drug.csv", HerbDrugInteraction),
     "compound_enzyme": ("rules/compound_enzyme.csv", CompoundEnzymeRow),
+    "class_interactions": ("rules/class_interactions.csv", ClassInteractionRow),
 }
-CURATED_ONLY = ("drug_classes", "drugs", "herb_drug", "compound_enzyme")
+CURATED_ONLY = ("drug_classes", "drugs", "herb_drug", "compound_enzyme", "class_interactions")
 
 
 @dataclass
@@ -79,6 +81,7 @@ class Corpus:
     drugs: list[Drug] = field(default_factory=list)
     herb_drug: list[HerbDrugInteraction] = field(default_factory=list)
     compound_enzyme: list[CompoundEnzymeRow] = field(default_factory=list)
+    class_interactions: list[ClassInteractionRow] = field(default_factory=list)
     # id(record) -> (file, line); filled by load_corpus
     origin: dict[int, tuple[str, int]] = field(default_factory=dict, repr=False)
 
@@ -272,6 +275,12 @@ def check_references(corpus: Corpus) -> list[CorpusError]:
     for r in corpus.compound_enzyme:
         if r.herb not in herbs:
             bad(r, "herb", f"unknown herb {r.herb!r}")
+    categories = {c for h in corpus.herbs for c in h.categories}
+    for r in corpus.class_interactions:
+        if r.category not in categories:
+            bad(r, "category", f"no herb has category {r.category!r}")
+        if r.drug_class not in classes:
+            bad(r, "drug_class", f"unknown drug class {r.drug_class!r}")
     return problems
 
 

@@ -82,6 +82,7 @@ def graph_rows(corpus: Corpus) -> GraphData:
                 "form_of": h.form_of,
                 "herb_group": h.group,
                 "processing_forms": h.processing_forms,
+                "categories": h.categories,
                 "cautions": h.cautions,
                 "external_ids": [f"{k}:{v}" for k, v in sorted(h.external_ids.items())],
                 "summary_en": h.summary_en,

@@ -53,6 +53,10 @@ class SafetyEngine:
         self._compounds = defaultdict(list)
         for r in corpus.compound_enzyme:
             self._compounds[r.herb].append(r)
+        self._categories = {h.name_zh: h.categories for h in corpus.herbs}
+        self._class_rules = defaultdict(list)
+        for r in corpus.class_interactions:
+            self._class_rules[r.category].append(r)
 
     # ------------------------------------------------------------------ entry point
     def check(
@@ -207,6 +211,7 @@ class SafetyEngine:
                     ))
                 if curated:
                     continue  # a cited row outranks an inference for the same pair
+                inferred = len(out)
                 for name in lineage:
                     for c in self._compounds.get(name, ()):
                         if c.enzyme not in drug.substrate_of:
@@ -227,7 +232,28 @@ class SafetyEngine:
                             path=[f"herb:{name}", f"compound:{c.compound.lower()}", f"enzyme:{c.enzyme}",
                                   f"drug:{dname}"],
                         ))
+                if len(out) == inferred:  # no constituent path either: try the herb's class
+                    out += self._class_inference(h, lineage, drug)
         return _unique_findings(out)
+
+    def _class_inference(self, herb: str, lineage: list[str], drug) -> list[Finding]:
+        """Herb class ↔ drug class (活血祛瘀药 with anticoagulants): an inferred, cited, low-severity finding."""
+        out = []
+        for name in lineage:
+            for cat in self._categories.get(name, ()):
+                for r in self._class_rules.get(cat, ()):
+                    if r.drug_class not in drug.classes:
+                        continue
+                    out.append(Finding(
+                        kind="herb_drug", severity="moderate" if drug.narrow_therapeutic_index else "low",
+                        items=[herb, drug.name_en],
+                        message_en=f"{herb} ({cat}) with {drug.name_en}: {r.effect_en} Inferred from the herb's "
+                                   "class; not reported for this pair.",
+                        message_zh=f"{herb}属{cat}：{r.effect_zh}（据药物类别推断，尚无此配伍的报告）",
+                        evidence=r.sources, mechanism=r.mechanism, inferred=True,
+                        path=[f"herb:{name}", f"category:{cat}", f"drugclass:{r.drug_class}", f"drug:{drug.name_en}"],
+                    ))
+        return out
 
     def _red_flags(self, text: str) -> list[Finding]:
         return [

@@ -74,6 +74,7 @@ def run_import(datasets_dir: Path, corpora_dir: Path, overrides: Path = OVERRIDE
 
     _add_common_names(herbs, overrides / "herb_common_names.yaml", notes)
     _add_written_names(herbs, aliases, resolve, notes)
+    _add_categories(herbs, symmap)
 
     step("rule tables and summaries")
     parents = {n: h.form_of for n, h in herbs.items()}
@@ -153,6 +154,15 @@ def _add_written_names(herbs: dict[str, Herb], aliases: dict, resolve, notes: li
             h = herbs[target]
             if written not in h.aliases:
                 herbs[target] = h.model_copy(update={"aliases": [*h.aliases, written]})
+
+
+def _add_categories(herbs: dict[str, Herb], symmap: dict) -> None:
+    """中药学 classes from SymMap (活血祛瘀药, 攻下药 …), for herb-class rules."""
+    for name, h in herbs.items():
+        rec = symmap.get(name)
+        if rec and rec.categories and not h.categories:
+            sources = h.sources + (["symmap-2.0"] if "symmap-2.0" not in h.sources else [])
+            herbs[name] = h.model_copy(update={"categories": list(rec.categories), "sources": sources})
 
 
 def _extra_herbs(path: Path) -> list[Herb]:

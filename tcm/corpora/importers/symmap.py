@@ -64,6 +64,7 @@ class SymmapHerb:
     suppressed: bool = False
     link_herb_id: str | None = None
     external_ids: dict[str, str] = field(default_factory=dict)
+    categories: tuple[str, ...] = ()  # 中药学 classes, e.g. 活血祛瘀药
 
 
 def _cell(value: object) -> str | None:
@@ -171,6 +172,7 @@ def load_symmap(datasets_dir: Path) -> dict[str, SymmapHerb]:
             suppressed=_cell(row.get("Suppress")) not in (None, "0"),
             link_herb_id=_cell(row.get("Link_herb_id")),
             external_ids=ids,
+            categories=_split(_cell(row.get("Class_Chinese"))),
         )
     return dict(sorted(out.items()))
 
