@@ -26,7 +26,7 @@ _NOTES = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
 _PREP_WORDS = ("先煎", "后下", "包煎", "另煎", "另炖", "烊化", "冲服", "兑服", "后入", "同煎", "打碎", "捣碎")
 _DRUG_SEP = re.compile(r"[，,、;；\n\r/|+]+|\s+and\s+|\s*和\s*|\s*及\s*|\s*与\s*")
 _WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
-_MAX_CJK = 10  # longest Chinese name scanned for in free text
+_MAX_CJK = 16  # longest Chinese name scanned for in free text (syndrome terms are long)
 _MAX_WORDS = 6  # longest romanised name, in words
 
 
@@ -65,8 +65,18 @@ class NameResolver:
         for d in corpus.drugs:
             for k in name_keys(d.name_en, d.name_zh, *d.brands, *d.aliases):
                 self._drug_keys.setdefault(k, d.name_en)
-        # free-text scanning: Chinese keys by length, romanised keys of >= 4 letters (fewer collide with words)
-        self._scan = {**{k: ("drug", v) for k, v in self._drug_keys.items()},
+        self._formula_keys: dict[str, str] = {}
+        for f in corpus.formulas:
+            for k in name_keys(f.name_zh, f.name_zh_hant, f.pinyin, f.name_en, *f.aliases):
+                self._formula_keys.setdefault(k, f.name_zh)
+        self._syndrome_keys: dict[str, str] = {}
+        for t in corpus.syndromes:
+            for k in name_keys(t.name_zh, t.name_en, *t.synonyms):
+                self._syndrome_keys.setdefault(k, t.name_zh)
+        # free-text scanning: later kinds win a shared key (a herb over a formula of the same name)
+        self._scan = {**{k: ("syndrome", v) for k, v in self._syndrome_keys.items()},
+                      **{k: ("formula", v) for k, v in self._formula_keys.items()},
+                      **{k: ("drug", v) for k, v in self._drug_keys.items()},
                       **{k: ("herb", v) for k, v in self._herb_keys.items()}}
         self._max_words = _MAX_WORDS
 
@@ -78,6 +88,14 @@ class NameResolver:
     def drug(self, text: str) -> str | None:
         """Canonical (generic, lower-case) drug name for one written name, or None."""
         return _lookup(self._drug_keys, text)
+
+    def formula(self, text: str) -> str | None:
+        """Canonical formula name (麻黃湯, ma huang tang, Ephedra Decoction → 麻黄汤), or None."""
+        return _lookup(self._formula_keys, text)
+
+    def syndrome(self, text: str) -> str | None:
+        """Canonical syndrome name for a GB/T term or synonym, or None."""
+        return _lookup(self._syndrome_keys, text)
 
     def root(self, herb: str) -> str:
         """The crude drug a processed form comes from (炙甘草 → 甘草)."""
@@ -166,10 +184,20 @@ class NameResolver:
     # ------------------------------------------------------------------ free text
     def scan(self, text: str) -> tuple[list[HerbMention], list[DrugMention]]:
         """Herbs (with a dose written right after them) and drugs mentioned anywhere in free text."""
+        herbs, drugs, _ = self.scan_all(text)
+        return herbs, drugs
+
+    def scan_all(self, text: str) -> tuple[list[HerbMention], list[DrugMention], list[tuple[str, str, str]]]:
+        """Like :meth:`scan`, plus formulas and syndromes as (type, canonical name, surface), in text order."""
         herbs: list[HerbMention] = []
         drugs: list[DrugMention] = []
+        others: list[tuple[str, str, str]] = []
 
         def hit(kind: str, value: str, surface: str, end: int) -> None:
+            if kind in ("formula", "syndrome"):
+                if (kind, value) not in {(k, v) for k, v, _ in others}:
+                    others.append((kind, value, surface))
+                return
             if kind == "drug":
                 drugs.append(DrugMention(surface, value))
                 return
@@ -214,7 +242,7 @@ class NameResolver:
                     break
             else:
                 k += 1
-        return _dedupe(herbs), _dedupe(drugs)
+        return _dedupe(herbs), _dedupe(drugs), others
 
 
 def _lookup(keys: dict[str, str], text: str) -> str | None:
