@@ -118,6 +118,60 @@ def check(
         out.print(f"  {escape(f.message_en)}\n  {escape(f.message_zh)}\n  evidence: {escape(', '.join(f.evidence))}")
 
 
+# ------------------------------------------------------------------ ask
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A question in Chinese or English")],
+    drugs: Annotated[str | None, typer.Option("--drugs", help="The patient's Western drugs")] = None,
+    pregnant: Annotated[bool, typer.Option("--pregnant", help="The patient is pregnant")] = False,
+    generator: Annotated[str | None, typer.Option(
+        "--generator", help="grounded (no model), transformers or openai; default from TCM_GENERATOR")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Model directory, hub id, or served model name")] = None,
+    gguf_file: Annotated[str | None, typer.Option("--gguf-file", help="GGUF file to load with transformers")] = None,
+    adapter: Annotated[str | None, typer.Option("--adapter", help="PEFT (LoRA) adapter directory")] = None,
+    backend: BackendOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Answer from the graph with citations, checked claims and safety findings."""
+    from tcm.assistant import Assistant
+    from tcm.generation import load_config, make_generator
+    from tcm.kg import open_graph
+    from tcm.safety import default_engine
+    from tcm.types import Answer, PatientFlags
+
+    gen = make_generator(load_config(backend=generator, model=model, gguf_file=gguf_file, adapter=adapter))
+    if gen.info.note:
+        err.print(f"note: {gen.info.note}", markup=False, highlight=False)
+    engine = default_engine()
+    assistant = Assistant(open_graph(backend), engine.resolver, engine, gen)
+    answer: Answer | None = None
+    for piece in assistant.stream(question, drugs, PatientFlags(pregnant=pregnant)):
+        if isinstance(piece, Answer):
+            answer = piece
+        elif not json_out:
+            out.print(piece, end="", markup=False, highlight=False, soft_wrap=True)
+    assert answer is not None
+    if json_out:
+        _emit_json(answer.model_dump(mode="json"))
+        return
+    out.print()
+    if answer.citations:
+        out.print("[bold]Sources[/bold]")
+        for c in answer.citations:
+            out.print(f"  [{c.n}] {escape(c.id)} — {escape(', '.join(c.sources))}")
+    for c in answer.claims:
+        if c.status == "contradicted":
+            out.print(f"[bold red]Contradicted by the graph:[/bold red] {escape(c.detail)}")
+    for f in answer.findings:
+        out.print(f"[{_SEVERITY_STYLE[f.severity]}]{f.severity.upper()}[/] {f.kind} · {escape('、'.join(f.items))}: "
+                  f"{escape(f.message_en if answer.language == 'en' else f.message_zh)}")
+    info = answer.generator
+    out.print(f"[dim]generator: {info.backend}{' ' + info.model if info.model else ''}"
+              f"{' + ' + info.adapter if info.adapter else ''}[/dim]")
+
+
 # ------------------------------------------------------------------ corpora
 
 

@@ -394,3 +394,50 @@ class CheckResult(BaseModel):
     drugs: list[DrugItem] = []
     unresolved: list[str] = []
     findings: list[Finding] = []
+
+
+# ------------------------------------------------------------------ grounded answers
+
+
+class Fact(BaseModel):
+    """One numbered fact given to the generator: the text it may rely on, and where it comes from."""
+
+    n: int
+    id: str = Field(description="Graph id of the entity the fact is about")
+    text: str
+    sources: list[str]
+
+
+class Citation(BaseModel):
+    n: int
+    id: str
+    sources: list[str]
+
+
+class ClaimCheck(BaseModel):
+    """A statement in the answer compared with the graph."""
+
+    claim: str
+    status: Literal["supported", "contradicted"]
+    detail: str
+    id: str
+
+
+class GeneratorInfo(BaseModel):
+    backend: Literal["grounded", "transformers", "openai"]
+    model: str | None = None
+    adapter: str | None = None
+    note: str | None = Field(None, description="Why the configured generator was not used, if it was not")
+
+
+class Answer(BaseModel):
+    """`tcm ask --json`: the answer, what it cites, what the graph says about its claims, and the safety findings."""
+
+    question: str
+    language: Literal["zh", "en"]
+    answer: str
+    citations: list[Citation] = []
+    facts: list[Fact] = []
+    claims: list[ClaimCheck] = []
+    findings: list[Finding] = []
+    generator: GeneratorInfo

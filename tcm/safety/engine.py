@@ -65,10 +65,14 @@ class SafetyEngine:
         drugs: str | Iterable[str] | None = None,
         flags: PatientFlags | None = None,
         text: str | None = None,
+        answer: str | None = None,
     ) -> CheckResult:
-        """Check a prescription (``herbs``), the patient's drugs, flags, and free text (a question or answer).
+        """Check a prescription (``herbs``), the patient's drugs, flags, and free text.
 
-        Herbs and drugs in ``text`` are checked too; red flags are looked for in ``text`` only.
+        ``text`` is what the user wrote (a question): its herbs, drugs and red flags count.
+        ``answer`` is what the assistant wrote: herbs it gives with a dose count (that is a
+        recommendation); herbs it only names (in a caution, "not with 藜芦"), drugs and red flags
+        it mentions do not, since they describe rather than prescribe.
         """
         flags = flags or PatientFlags()
         if not any(_present(x) for x in (herbs, drugs, text)):
@@ -89,6 +93,8 @@ class SafetyEngine:
             h, d = r.scan(text)
             herb_mentions += h
             drug_mentions += d
+        if answer:
+            herb_mentions += [m for m in r.scan(answer)[0] if m.dose_g is not None or m.dose_text]
 
         result = CheckResult(
             herbs=[HerbItem(input=m.input, id=f"herb:{m.name_zh}", name_zh=m.name_zh, dose_g=m.dose_g,

@@ -1,0 +1,167 @@
+"""`tcm.assistant`: a question in Chinese or English becomes a cited, claim-checked, safety-checked answer.
+
+Pipeline: detect the language → link entities (the shared resolver) → retrieve (when the
+retrieval index is built) → numbered facts from the graph, each with its id and sources →
+generate → parse [n] citations → check claims against the graph → run the safety engine over
+the question, the patient's drugs and flags, and the answer. Safety runs in code after
+generation, on the original inputs, so nothing in a question, a fact or an answer can switch
+it off or hide a finding.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from tcm.generation import Generator, Prompt, make_generator
+from tcm.generation.claims import check_claims
+from tcm.kg.base import GraphStore
+from tcm.resolver import NameResolver
+from tcm.safety.engine import SafetyEngine
+from tcm.types import Answer, Citation, Fact, PatientFlags
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_CITE = re.compile(r"\[(\d{1,3})\]")
+_ROLE_EN = {"君": "sovereign", "臣": "minister", "佐": "assistant", "使": "envoy"}
+MAX_ENTITIES = 4
+
+
+def detect_language(text: str) -> str:
+    """'zh' when the question has Chinese characters, else 'en'."""
+    return "zh" if _CJK.search(text) else "en"
+
+
+@dataclass
+class Assistant:
+    store: GraphStore
+    resolver: NameResolver
+    engine: SafetyEngine
+    generator: Generator
+
+    @classmethod
+    def default(cls, generator: Generator | None = None) -> Assistant:
+        from tcm.kg import open_graph
+        from tcm.safety import default_engine
+
+        engine = default_engine()
+        return cls(open_graph(), engine.resolver, engine, generator or make_generator())
+
+    # ------------------------------------------------------------------ public
+    def ask(self, question: str, drugs: str | None = None, flags: PatientFlags | None = None) -> Answer:
+        *_, answer = self.stream(question, drugs, flags)
+        return answer  # type: ignore[return-value]
+
+    def stream(self, question: str, drugs: str | None = None, flags: PatientFlags | None = None
+               ) -> Iterator[str | Answer]:
+        """Yield answer text as it is generated, then the finished :class:`Answer`."""
+        from tcm.errors import TCMError
+
+        question = (question or "").strip()
+        if not question:
+            raise TCMError("empty question")
+        lang = detect_language(question)
+        facts = self.facts_for(question, lang)
+        prompt = Prompt(question=question, language=lang, facts=facts)
+        parts: list[str] = []
+        for piece in self.generator.stream(prompt):
+            parts.append(piece)
+            yield piece
+        text = "".join(parts).strip()
+        by_n = {f.n: f for f in facts}
+        cited = sorted({int(n) for n in _CITE.findall(text) if int(n) in by_n})
+        safety = self.engine.check(drugs=drugs, flags=flags or PatientFlags(), text=question, answer=text)
+        yield Answer(
+            question=question, language=lang, answer=text,
+            citations=[Citation(n=n, id=by_n[n].id, sources=by_n[n].sources) for n in cited],
+            facts=facts, claims=check_claims(text, self.resolver, self.store), findings=safety.findings,
+            generator=self.generator.info,
+        )
+
+    # ------------------------------------------------------------------ facts
+    def entities(self, question: str) -> list[str]:
+        """Graph ids the question is about: names it contains first, then retrieval hits."""
+        herbs, _drugs, others = self.resolver.scan_all(question)
+        ids = [f"{k}:{v}" for k, v, _ in others] + [f"herb:{h.name_zh}" for h in herbs]
+        try:  # retrieval adds what names alone miss ("a herb for dry cough")
+            from tcm.retrieval import search
+
+            ids += [h.id for h in search(question, k=3).hits]
+        except Exception:  # noqa: BLE001 - no index built yet, or retrieval not installed: names suffice
+            pass
+        return list(dict.fromkeys(ids))[:MAX_ENTITIES]
+
+    def facts_for(self, question: str, lang: str) -> list[Fact]:
+        facts: list[Fact] = []
+        for eid in self.entities(question):
+            kind, name = eid.split(":", 1)
+            texts = {"formula": self._formula_facts, "herb": self._herb_facts,
+                     "syndrome": self._syndrome_facts}.get(kind, lambda *_: [])(name, lang)
+            for text, sources in texts:
+                facts.append(Fact(n=len(facts) + 1, id=eid, text=text, sources=sources))
+        return facts
+
+    def _node(self, label: str, name: str) -> dict:
+        rows = self.store.query(f"MATCH (n:{label}) WHERE n.name_zh = $n RETURN n", {"n": name}).rows
+        return rows[0][0] if rows else {}
+
+    def _formula_facts(self, name: str, lang: str) -> list[tuple[str, list[str]]]:
+        node = self._node("Formula", name)
+        comp = self.store.composition(name)
+        if not node or not comp:
+            return []
+        src = node.get("classical_source") or ""
+
+        def item(i) -> str:
+            dose = f"{i.dose_g:g}g" if i.dose_g is not None else (i.dose_text or "")
+            if lang == "zh":
+                role = f"（{i.role}）" if i.role else ""
+                return f"{i.herb}{dose}{role}"
+            role = f" ({_ROLE_EN[i.role]})" if i.role else ""
+            return f"{i.herb} {dose.replace('g', ' g') if i.dose_g is not None else dose}{role}".strip()
+
+        syndromes = [r[0] for r in self.store.query(
+            "MATCH (f:Formula)-[:TREATS]->(s:Syndrome) WHERE f.name_zh = $n RETURN s.name_zh", {"n": name}).rows]
+        funcs = node.get("functions") or []
+        if lang == "zh":
+            made_of = "、".join(item(i) for i in comp)
+            out = [(f"{name}{'出自' + src if src else ''}，组成：{made_of}。", node["sources"])]
+            if funcs or syndromes:
+                treats = "、".join(syndromes) or "（未列）"
+                out.append((f"{name}功用：{'，'.join(funcs)}；主治：{treats}。", node["sources"]))
+            return out
+        en_name = f"{name} ({node.get('pinyin', '')}; {node.get('name_en') or ''})"
+        out = [(f"{en_name}{', from ' + src if src else ''}, consists of {', '.join(item(i) for i in comp)}.",
+                node["sources"])]
+        if funcs or syndromes:
+            out.append((f"{name} functions (Chinese terms): {', '.join(funcs)}; indicated for: "
+                        f"{', '.join(syndromes) or '(not listed)'}.", node["sources"]))
+        return out
+
+    def _herb_facts(self, name: str, lang: str) -> list[tuple[str, list[str]]]:
+        node = self._node("Herb", name)
+        if not node:
+            return []
+        out = [(node.get("summary_zh" if lang == "zh" else "summary_en") or name, node["sources"])]
+        if node.get("cautions"):
+            out.append(((f"{name}注意：" + "；".join(node["cautions"]) + "。") if lang == "zh" else
+                        f"{name} cautions (pharmacopoeia, Chinese): " + "; ".join(node["cautions"]) + ".",
+                        node["sources"]))
+        formulas = [r.name_zh for r in self.store.herb_formulas(name)][:8]
+        if formulas:
+            out.append(((f"含{name}的方剂：" + "、".join(formulas) + "。") if lang == "zh" else
+                        f"Formulas containing {name}: " + ", ".join(formulas) + ".", ["fangjixue"]))
+        return out
+
+    def _syndrome_facts(self, name: str, lang: str) -> list[tuple[str, list[str]]]:
+        node = self._node("Syndrome", name)
+        if not node:
+            return []
+        formulas = [r.name_zh for r in self.store.formulas_for_syndrome(name)]
+        code = f"（GB/T 15657 代码 {node['code']}）" if node.get("code") and lang == "zh" else (
+            f" (GB/T 15657 code {node['code']})" if node.get("code") else "")
+        if lang == "zh":
+            text = f"{name}{code}" + (f"，常用方剂：{'、'.join(formulas)}。" if formulas else "。")
+        else:
+            text = f"{name}{code}" + (f": formulas used for it: {', '.join(formulas)}." if formulas else ".")
+        return [(text, node["sources"])]

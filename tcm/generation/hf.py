@@ -1,0 +1,78 @@
+"""A local `transformers` model: a directory, a hub id, or a GGUF file (``gguf_file=``), plus an optional PEFT adapter.
+
+torch, transformers and peft are imported only here, only when this generator is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from threading import Thread
+
+from tcm.errors import TCMError
+from tcm.generation.base import Generator, Prompt
+from tcm.generation.config import GenerationConfig
+from tcm.types import GeneratorInfo
+
+
+def load_model(model: str, gguf_file: str | None = None, adapter: str | None = None):
+    """(model, tokenizer) on the CPU or the first GPU; raises TCMError with one line when it cannot."""
+    try:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+    except ImportError:
+        raise TCMError("the transformers generator needs torch and transformers: pip install -e '.[llm]'") from None
+    kwargs = {"gguf_file": gguf_file} if gguf_file else {}
+    if (model.startswith((".", "/", "~")) or Path(model).suffix) and not Path(model).expanduser().exists():
+        raise TCMError(f"model directory {model!r} not found")
+    try:
+        tok = AutoTokenizer.from_pretrained(model, **kwargs)
+        lm = AutoModelForCausalLM.from_pretrained(model, torch_dtype=torch.float32, **kwargs)
+    except (OSError, ValueError) as e:
+        raise TCMError(f"cannot load model {model!r}{' / ' + gguf_file if gguf_file else ''}: "
+                       f"{' '.join(str(e).split())[:200]}") from None
+    if adapter:
+        if not Path(adapter).is_dir():
+            raise TCMError(f"adapter {adapter!r} is not a directory")
+        try:
+            from peft import PeftModel
+        except ImportError:
+            raise TCMError("loading an adapter needs peft: pip install -e '.[llm]'") from None
+        lm = PeftModel.from_pretrained(lm, adapter)
+    if torch.cuda.is_available():
+        lm = lm.to("cuda")
+    lm.eval()
+    return lm, tok
+
+
+class TransformersGenerator(Generator):
+    def __init__(self, cfg: GenerationConfig, model=None, tokenizer=None) -> None:
+        self.cfg = cfg
+        if model is None:
+            model, tokenizer = load_model(cfg.model, cfg.gguf_file, cfg.adapter)  # type: ignore[arg-type]
+        self.model, self.tok = model, tokenizer
+        self.info = GeneratorInfo(backend="transformers", model=cfg.model + (f" ({cfg.gguf_file})" if cfg.gguf_file
+                                                                          else ""), adapter=cfg.adapter)
+
+    def _inputs(self, prompt: Prompt):
+        messages = [{"role": "system", "content": prompt.system}, {"role": "user", "content": prompt.user_message()}]
+        if getattr(self.tok, "chat_template", None):
+            text = self.tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        else:
+            text = f"{prompt.system}\n\n{prompt.user_message()}\n\n"
+        return self.tok(text, return_tensors="pt").to(self.model.device)
+
+    def stream(self, prompt: Prompt) -> Iterator[str]:
+        from transformers import TextIteratorStreamer
+
+        inputs = self._inputs(prompt)
+        streamer = TextIteratorStreamer(self.tok, skip_prompt=True, skip_special_tokens=True)
+        do_sample = self.cfg.temperature > 0
+        kwargs = dict(**inputs, max_new_tokens=self.cfg.max_new_tokens, streamer=streamer, do_sample=do_sample,
+                      pad_token_id=self.tok.pad_token_id or self.tok.eos_token_id)
+        if do_sample:
+            kwargs["temperature"] = self.cfg.temperature
+        thread = Thread(target=self.model.generate, kwargs=kwargs, daemon=True)
+        thread.start()
+        yield from streamer
+        thread.join()
