@@ -12,12 +12,15 @@ costs microseconds; the index is built once per corpus.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from difflib import SequenceMatcher
+from functools import cached_property, lru_cache
 
 from tcm.corpora.doses import match_dose, parse_dose, split_trailing_dose
 from tcm.corpora.io import Corpus
-from tcm.corpora.names import name_keys, normalize_name, to_simplified
+from tcm.corpora.names import name_keys, normalize_name, strip_processing, to_simplified, to_traditional
 from tcm.corpora.rules import root_of
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -28,6 +31,14 @@ _DRUG_SEP = re.compile(r"[，,、;；\n\r/|+]+|\s+and\s+|\s*和\s*|\s*及\s*|\s*
 _WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
 _MAX_CJK = 16  # longest Chinese name scanned for in free text (syndrome terms are long)
 _MAX_WORDS = 6  # longest romanised name, in words
+_FORMS = "汤散丸饮丹膏煎"  # dosage forms that end a formula's name
+# Dosage forms and salts a drug name may carry (阿司匹林肠溶片, 华法林钠片, warfarin sodium tablets)
+_DRUG_FORM_ZH = re.compile(
+    r"(?:钠|钾|钙|镁)?(?:(?:肠溶|缓释|控释|分散|咀嚼|泡腾|口崩)?(?:片|胶囊|软胶囊)|注射液|注射剂|"
+    r"颗粒|口服液|口服溶液|滴丸|干混悬剂|混悬液|贴剂|气雾剂)$|^(?:盐酸|硫酸|马来酸|富马酸|琥珀酸|酒石酸|甲磺酸)")
+_DRUG_FORM_EN = re.compile(r"(?:\s+(?:sodium|potassium|calcium|hydrochloride|hcl|sulfate|sulphate|maleate|fumarate|"
+                           r"succinate|tartrate|mesylate|besylate))?(?:\s+(?:er|xr|sr|cr|ec|la|xl|odt))?"
+                           r"(?:\s+(?:tablets?|tabs?|capsules?|caps?|injection|oral solution|syrup))?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,7 @@ class HerbMention:
     name_zh: str
     dose_g: float | None = None
     dose_text: str | None = None
+    dose_max_g: float | None = None  # the upper end when a range was written (6～12g → 12)
 
 
 @dataclass(frozen=True)
@@ -59,7 +71,7 @@ class NameResolver:
             for k in name_keys(h.name_zh, h.name_zh_hant, h.pinyin, h.latin):
                 self._herb_keys.setdefault(k, h.name_zh)
         for h in corpus.herbs:
-            for k in name_keys(h.name_en, *h.aliases):
+            for k in name_keys(h.name_en, *h.aliases, *h.processing_forms):
                 self._herb_keys.setdefault(k, h.name_zh)
         self._drug_keys: dict[str, str] = {}
         for d in corpus.drugs:
@@ -79,15 +91,28 @@ class NameResolver:
                       **{k: ("drug", v) for k, v in self._drug_keys.items()},
                       **{k: ("herb", v) for k, v in self._herb_keys.items()}}
         self._max_words = _MAX_WORDS
+        self._corpus = corpus  # the entity-linking index below is built from it on first use
 
     # ------------------------------------------------------------------ single names
     def herb(self, text: str) -> str | None:
         """Canonical herb name for one written name, or None."""
-        return _lookup(self._herb_keys, text)
+        hit = _lookup(self._herb_keys, text)
+        if hit is None and _CJK.search(text):  # 生甘草, 三七粉, 炙麻黄: a processed form of a herb
+            for base in strip_processing(to_simplified(text.strip())):
+                if hit := self.herb(base):
+                    break
+        return hit
 
     def drug(self, text: str) -> str | None:
-        """Canonical (generic, lower-case) drug name for one written name, or None."""
-        return _lookup(self._drug_keys, text)
+        """Canonical (generic, lower-case) drug name for one written name, or None.
+
+        Dosage forms and salts are dropped when the plain name fails: 阿司匹林肠溶片, 华法林钠片,
+        metformin hydrochloride tablets."""
+        hit = _lookup(self._drug_keys, text)
+        if hit is None:
+            bare = _DRUG_FORM_ZH.sub("", _DRUG_FORM_EN.sub("", text.strip())).strip()
+            hit = _lookup(self._drug_keys, bare) if bare and bare != text.strip() else None
+        return hit
 
     def formula(self, text: str) -> str | None:
         """Canonical formula name (麻黃湯, ma huang tang, Ephedra Decoction → 麻黄汤), or None."""
@@ -96,6 +121,35 @@ class NameResolver:
     def syndrome(self, text: str) -> str | None:
         """Canonical syndrome name for a GB/T term or synonym, or None."""
         return _lookup(self._syndrome_keys, text)
+
+    # ------------------------------------------------------------------ entity linking (retrieval)
+    def link(self, text: str, fuzzy: bool = True, limit: int = 5) -> list[tuple[str, float]]:
+        """Graph ids (``herb:``, ``formula:``, ``syndrome:``, ``disease:``) a written name refers to, best first.
+
+        Confidence 1.0 for an exact name form; 0.97 for the same words in another order ('Radix
+        Astragali'); then, only when nothing matched and ``fuzzy`` is set, 0.9 for a Chinese name
+        that reads the same in pinyin (黄奇 → 黄芪) and the string similarity (>= 0.8) of a misspelt
+        name ('Astragulus root', 'xiao chai hu tan', 小柴湖汤). Built on first use, so the safety
+        engine, which never links free names, pays nothing for it.
+        """
+        ix = self._entities
+        key = normalize_name(to_simplified(text))
+        if not key:
+            return []
+        out: dict[str, float] = {}
+        for k in dict.fromkeys((key, key.replace(" ", ""))):
+            for eid in ix.exact.get(k, ()):
+                out.setdefault(eid, 1.0)
+        if not out and " " in key:
+            for eid in ix.bags.get(_bag(key), ()):
+                out.setdefault(eid, 0.97)
+        if not out and fuzzy:
+            out = ix.fuzzy(key)
+        return sorted(out.items(), key=lambda kv: -kv[1])[:limit]
+
+    @cached_property
+    def _entities(self) -> _EntityIndex:
+        return _EntityIndex(self._corpus)
 
     def root(self, herb: str) -> str:
         """The crude drug a processed form comes from (炙甘草 → 甘草)."""
@@ -117,22 +171,31 @@ class NameResolver:
         """
         found: list[HerbMention] = []
         unresolved: list[str] = []
+        undosed = 0  # where the run of herbs written without a dose starts (for 黄连、黄芩各9g)
         for chunk in _LIST_SEP.split(_split_after_doses(text)):
-            piece = _clean(to_simplified(chunk))
+            piece = _clean(to_simplified(unicodedata.normalize("NFKC", chunk)))  # full-width ９ｇ → 9g
             if not piece:
                 continue
-            name, dose_text, _each = split_trailing_dose(piece)
+            name, dose_text, each = split_trailing_dose(piece)
             dose = parse_dose(dose_text) if dose_text else None
             names, leftover = self._names_in(name.strip())
             unresolved += leftover if names else ([chunk.strip()] if leftover else [])
             for i, herb in enumerate(names):
-                last = i == len(names) - 1  # 麻黄 桂枝 9g: the dose belongs to the herb it follows
+                # 麻黄 桂枝 9g: the dose belongs to the herb it follows, unless written 各 (each)
+                gets = dose is not None and (each or i == len(names) - 1)
                 found.append(HerbMention(
                     input=chunk.strip() if len(names) == 1 else herb,
                     name_zh=herb,
-                    dose_g=dose.grams if (dose and last) else None,
-                    dose_text=dose_text if (dose and last and dose.grams is None) else None,
+                    dose_g=dose.grams if gets else None,
+                    dose_text=dose_text if (gets and dose.grams is None) else None,
+                    dose_max_g=dose.grams_max if gets else None,
                 ))
+            if dose is not None and each:  # 各: the same dose for the undosed herbs before it
+                found[undosed:] = [m if m.dose_g is not None or m.dose_text else
+                                   HerbMention(m.input, m.name_zh, dose.grams, None if dose.grams else dose_text,
+                                               dose.grams_max) for m in found[undosed:]]
+            if dose is not None:
+                undosed = len(found)
         return found, unresolved
 
     def _names_in(self, name: str) -> tuple[list[str], list[str]]:
@@ -204,7 +267,8 @@ class NameResolver:
             m = match_dose(text, end)
             dose = parse_dose(m.group(0)) if m else None
             herbs.append(HerbMention(surface, value, dose.grams if dose else None,
-                                     dose.text if dose and dose.grams is None else None))
+                                     dose.text if dose and dose.grams is None else None,
+                                     dose.grams_max if dose else None))
 
         # Chinese: longest match at each position (on the simplified text when conversion keeps positions)
         simple = to_simplified(text)
@@ -245,6 +309,86 @@ class NameResolver:
         return _dedupe(herbs), _dedupe(drugs), others
 
 
+class _EntityIndex:
+    """Name keys of every herb, formula, syndrome and disease → graph ids, plus what fuzzy lookup needs."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        own: list[tuple[str, tuple[str | None, ...]]] = []
+        other: list[tuple[str, tuple[str | None, ...]]] = []
+        for h in corpus.herbs:
+            own.append((h.id, (h.name_zh, h.name_zh_hant, h.pinyin, h.latin)))
+            other.append((h.id, (h.name_en, *h.aliases)))
+        for f in corpus.formulas:
+            own.append((f.id, (f.name_zh, f.name_zh_hant, f.pinyin, f.name_en)))
+            other.append((f.id, tuple(f.aliases)))
+        for t in (*corpus.syndromes, *corpus.diseases):
+            own.append((t.id, (t.name_zh, to_traditional(t.name_zh), t.name_en, _plain_pinyin(t.name_zh))))
+            # 'syndrome' is often left off: 脾气虚 for 脾气虚证
+            short = t.name_zh[:-1] if t.name_zh.endswith("证") and len(t.name_zh) > 2 else None
+            other.append((t.id, (*t.synonyms, short)))
+        self.exact: dict[str, list[str]] = {}
+        self.bags: dict[str, list[str]] = {}
+        self.sounds: dict[str, list[str]] = {}  # toneless pinyin of a Chinese name, no spaces
+        for eid, names in own + other:
+            for k in name_keys(*names):
+                _add(self.exact, k, eid)
+                if " " in k:
+                    _add(self.bags, _bag(k), eid)
+        for eid, names in own:
+            if names[0]:
+                _add(self.sounds, _plain_pinyin(names[0]).replace(" ", ""), eid)
+        self.grams: dict[str, list[str]] = {}
+        for k in self.exact:
+            if " " not in k or k.isascii():
+                for g in _grams(k.replace(" ", "")):
+                    _add(self.grams, g, k)
+
+    def fuzzy(self, key: str, cutoff: float = 0.8, candidates: int = 60) -> dict[str, float]:
+        out: dict[str, float] = {}
+        compact = key.replace(" ", "")
+        if _CJK.search(compact):
+            for eid in self.sounds.get(_plain_pinyin(compact).replace(" ", ""), ()):
+                out[eid] = 0.9
+            # the same formula in another dosage form: 逍遥丸 for 逍遥散, 六味地黄汤 for 六味地黄丸
+            if len(compact) > 2 and compact[-1] in _FORMS:
+                for form in _FORMS:
+                    for eid in self.exact.get(compact[:-1] + form, ()):
+                        if eid.startswith("formula:"):
+                            out.setdefault(eid, 0.85)
+        counts = Counter(k for g in set(_grams(compact)) for k in self.grams.get(g, ()))
+        for k, _n in counts.most_common(candidates):
+            ratio = SequenceMatcher(None, compact, k.replace(" ", ""), autojunk=False).ratio()
+            if ratio >= cutoff:
+                for eid in self.exact[k]:
+                    out[eid] = max(out.get(eid, 0.0), round(ratio, 3))
+        return out
+
+
+def _add(table: dict[str, list[str]], key: str, value: str) -> None:
+    bucket = table.setdefault(key, [])
+    if value not in bucket:
+        bucket.append(value)
+
+
+def _bag(key: str) -> str:
+    """The words of a romanised name in sorted order: 'radix astragali' and 'astragali radix' meet."""
+    return " ".join(sorted(key.split()))
+
+
+def _grams(compact: str) -> list[str]:
+    """Character trigrams of a romanised key, bigrams of a Chinese one (with edge markers)."""
+    n = 2 if _CJK.search(compact) else 3
+    padded = f"^{compact}$"
+    return [padded[i : i + n] for i in range(len(padded) - n + 1)]
+
+
+def _plain_pinyin(text: str) -> str:
+    """Toneless pinyin with spaces ('脾气虚证' → 'pi qi xu zheng'); non-Chinese text comes back as is."""
+    from pypinyin import lazy_pinyin
+
+    return " ".join(lazy_pinyin(text)) if _CJK.search(text) else ""
+
+
 def _lookup(keys: dict[str, str], text: str) -> str | None:
     """A key-table hit for a written name: as normalised, without spaces, or in simplified characters."""
     key = normalize_name(text)
@@ -259,7 +403,8 @@ def _lookup(keys: dict[str, str], text: str) -> str | None:
 def _split_after_doses(text: str) -> str:
     """``麻黄9g桂枝6g`` → ``麻黄9g，桂枝6g``: a dose ends an item when more text follows it."""
     return re.sub(
-        r"((?:\d+(?:\.\d+)?|[一二三四五六七八九十百半两兩]+)\s*(?:g|克|mg|毫克|钱|錢|两|兩|分|枚|个|個|片|粒))"
+        r"((?:\d+(?:\.\d+)?|[一二三四五六七八九十百半两兩]+)\s*(?:g|ｇ|克|mg|毫克|钱|錢|两|兩|分|枚|个|個|片|粒)"
+        r"(?:\s*[（(【\[][^）)】\]]*[）)】\]])?)"  # a note after the dose stays with it: 桂枝三兩（去皮） 芍藥三兩
         r"(?=\s*[\u3400-\u9fffA-Za-z])",
         r"\1，", text)
 

@@ -27,6 +27,7 @@ __all__ = [
     "normalize_name",
     "plain_pinyin",
     "segment_latin",
+    "strip_processing",
     "to_pinyin",
     "to_simplified",
     "to_traditional",
@@ -239,3 +240,17 @@ def name_keys(*names: str | None) -> list[str]:
             if k and k not in out:
                 out.append(k)
     return out
+
+
+# Processing marks that leave the medicinal the same (盐黄柏 is 黄柏 processed, 三七粉 is 三七 powdered);
+# tried only after an exact match fails, so monographs of their own (炙甘草, 熟地黄, 姜半夏) win.
+PROCESSING_PREFIXES = ("麸炒", "土炒", "盐炒", "酒洗", "酒炒", "蜜炙", "醋炙", "姜炙", "炒", "炙", "生", "熟", "制",
+                       "盐", "酒", "醋", "姜", "蜜", "煅", "焦", "煨", "炮", "蒸", "燀", "干")
+PROCESSING_SUFFIXES = ("炭", "片", "粉", "炙", "炒")
+
+
+def strip_processing(name: str) -> list[str]:
+    """Names ``name`` may be a processed form of, nearest first: 盐黄柏 → [黄柏], 黄芩片 → [黄芩]."""
+    out = [name[len(p):] for p in PROCESSING_PREFIXES if name.startswith(p) and len(name) > len(p) + 1]
+    out += [name[: -len(s)] for s in PROCESSING_SUFFIXES if name.endswith(s) and len(name) > len(s) + 1]
+    return list(dict.fromkeys(out))

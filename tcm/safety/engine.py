@@ -54,6 +54,7 @@ class SafetyEngine:
         for r in corpus.compound_enzyme:
             self._compounds[r.herb].append(r)
         self._categories = {h.name_zh: h.categories for h in corpus.herbs}
+        self._monographs = {h.name_zh for h in corpus.herbs if "chp-2010" in h.sources}
         self._class_rules = defaultdict(list)
         for r in corpus.class_interactions:
             self._class_rules[r.category].append(r)
@@ -118,8 +119,10 @@ class SafetyEngine:
 
     # ------------------------------------------------------------------ rules
     def _first(self, table: dict, herb: str):
-        """The row for the herb, else for the herb it is a form of (nearest first)."""
-        for name in self.resolver.lineage(herb):
+        """The row for the herb; for a form with no pharmacopoeia monograph of its own (姜汁, 半夏曲),
+        the row of the herb it is a form of. A monograph's own statement (姜半夏: no 毒) stands."""
+        names = [herb] if herb in self._monographs else self.resolver.lineage(herb)
+        for name in names:
             if name in table:
                 return name, table[name]
         return None, None
@@ -164,8 +167,9 @@ class SafetyEngine:
         for m in mentions:
             if m.dose_g is None:
                 continue
+            given = max(m.dose_g, m.dose_max_g or 0)  # 6～12g is judged by its top, 12 g
             via, row = self._first(self._dose, m.name_zh)
-            if not row or m.dose_g <= row.dose_max_g + 1e-9:
+            if not row or given <= row.dose_max_g + 1e-9:
                 continue
             _, tox = self._first(self._tox, m.name_zh)
             rng = f"{row.dose_min_g:g}–{row.dose_max_g:g} g" if row.dose_min_g else f"at most {row.dose_max_g:g} g"
@@ -173,8 +177,8 @@ class SafetyEngine:
             toxic = f" and it is {_TOX_EN[tox.grade]} ({tox.grade})" if tox else ""
             out.append(Finding(
                 kind="dose", severity="high" if tox else "moderate", items=[m.name_zh],
-                message_en=f"{m.name_zh} {m.dose_g:g} g is above the pharmacopoeia daily dose ({rng}){toxic}.",
-                message_zh=f"{m.name_zh}{m.dose_g:g}g超过药典用量（{rng_zh}）"
+                message_en=f"{m.name_zh} {given:g} g is above the pharmacopoeia daily dose ({rng}){toxic}.",
+                message_zh=f"{m.name_zh}{given:g}g超过药典用量（{rng_zh}）"
                            + (f"，且{tox.grade}" if tox else "") + "。",
                 evidence=row.sources + ([s for s in tox.sources if s not in row.sources] if tox else []),
             ))

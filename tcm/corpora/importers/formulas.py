@@ -23,7 +23,7 @@ from pypinyin import Style, lazy_pinyin
 
 from tcm.corpora.doses import parse_dose, split_trailing_dose
 from tcm.corpora.importers.gbt import import_gbt, name_index
-from tcm.corpora.names import to_pinyin, to_traditional
+from tcm.corpora.names import strip_processing, to_pinyin, to_traditional
 from tcm.errors import CorpusError, DatasetError
 from tcm.types import Formula, Ingredient, Source, Symptom, Syndrome
 
@@ -329,38 +329,6 @@ def _slug(title: str) -> str:
 
 # ------------------------------------------------------------------ herb resolution
 
-# Processing marks that leave the medicinal the same (盐黄柏 is 黄柏 processed); tried only after
-# an exact match fails, so monographs of their own (炙甘草, 熟地黄, 姜半夏, 炮姜) win.
-_PREFIXES = (
-    "麸炒",
-    "土炒",
-    "盐炒",
-    "酒洗",
-    "酒炒",
-    "蜜炙",
-    "醋炙",
-    "姜炙",
-    "炒",
-    "炙",
-    "生",
-    "熟",
-    "制",
-    "盐",
-    "酒",
-    "醋",
-    "姜",
-    "蜜",
-    "煅",
-    "焦",
-    "煨",
-    "炮",
-    "蒸",
-    "燀",
-    "干",
-)
-_SUFFIXES = ("炭", "片", "粉", "炙", "炒")
-
-
 def load_herb_aliases(path: Path = DEFAULT_ALIASES) -> dict:
     """herb_aliases.yaml as a dict: {"global": {name: entry}, "per_formula": {formula: {name: entry}}}."""
     try:
@@ -416,14 +384,9 @@ def default_resolver(
             return resolve(glob[name], formula, depth + 1)
         if name in forms:
             return resolve(forms[name], formula, depth + 1)
-        for p in _PREFIXES:
-            if name.startswith(p) and len(name) > len(p) + 1:
-                if hit := resolve(name[len(p) :], formula, depth + 1):
-                    return hit
-        for s in _SUFFIXES:
-            if name.endswith(s) and len(name) > len(s) + 1:
-                if hit := resolve(name[: -len(s)], formula, depth + 1):
-                    return hit
+        for base in strip_processing(name):
+            if hit := resolve(base, formula, depth + 1):
+                return hit
         return None
 
     return lambda name, formula: resolve(name, formula)

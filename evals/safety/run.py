@@ -1,0 +1,116 @@
+"""Safety-engine evaluation: hand-written cases (cases.jsonl) scored per finding kind.
+
+    .venv/bin/python evals/safety/run.py                 # table + failing cases
+    .venv/bin/python evals/safety/run.py --json out.json # also write the figures
+    .venv/bin/python evals/safety/run.py --strict --min 0.95   # exit 1 if any kind is below
+
+A case says which findings must appear (``expect``: kind + items, matched as a set) and which
+kinds must not (``forbid``). Per kind: TP = expected finding present; FN = expected finding
+missing; FP = a finding of a forbidden kind, or, in a case that lists expectations of that kind,
+a finding of that kind it does not list. Kinds a case neither expects nor forbids are not scored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+KINDS = ("incompatibility_18", "antagonism_19", "pregnancy", "dose", "toxicity", "herb_drug", "red_flag")
+CASES = Path(__file__).with_name("cases.jsonl")
+
+
+def load_cases(path: Path = CASES) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _key(kind: str, items) -> tuple[str, frozenset[str]]:
+    return kind, frozenset(items)
+
+
+def evaluate(cases: list[dict], engine=None) -> dict:
+    """Run every case through the engine; figures per kind, overall, and the failing cases."""
+    from tcm.safety import default_engine
+    from tcm.types import PatientFlags
+
+    engine = engine or default_engine()
+    counts = {k: {"tp": 0, "fp": 0, "fn": 0, "pos_cases": 0, "neg_cases": 0} for k in KINDS}
+    failures = []
+    for case in cases:
+        result = engine.check(case.get("herbs"), case.get("drugs"), PatientFlags(pregnant=case.get("pregnant", False)),
+                              case.get("text"))
+        found = {_key(f.kind, f.items) for f in result.findings}
+        expected = {_key(e["kind"], e["items"]) for e in case.get("expect", [])}
+        forbidden = {f["kind"] for f in case.get("forbid", [])}
+        missing, extra = expected - found, set()
+        for kind in KINDS:
+            exp_k = {e for e in expected if e[0] == kind}
+            got_k = {f for f in found if f[0] == kind}
+            c = counts[kind]
+            c["tp"] += len(exp_k & got_k)
+            c["fn"] += len(exp_k - got_k)
+            if kind in forbidden:
+                extra |= got_k
+                c["neg_cases"] += 1
+            elif exp_k:
+                extra |= got_k - exp_k
+            c["pos_cases"] += bool(exp_k)
+        for kind, _ in extra:
+            counts[kind]["fp"] += 1
+        if missing or extra:
+            failures.append({"id": case["id"], "missing": _fmt(missing), "unexpected": _fmt(extra),
+                             "found": _fmt(found), "note": case.get("note", "")})
+    kinds = {k: {**c, **_scores(c)} for k, c in counts.items()}
+    total = {x: sum(c[x] for c in counts.values()) for x in ("tp", "fp", "fn", "pos_cases", "neg_cases")}
+    return {"cases": len(cases), "kinds": kinds, "overall": {**total, **_scores(total)}, "failures": failures}
+
+
+def _scores(c: dict) -> dict:
+    p = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 1.0
+    r = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 1.0
+    return {"precision": round(p, 4), "recall": round(r, 4)}
+
+
+def _fmt(keys) -> list[str]:
+    return sorted(f"{kind}:{'+'.join(sorted(items))}" for kind, items in keys)
+
+
+def print_report(res: dict) -> None:
+    print(f"{res['cases']} cases\n")
+    print(f"{'kind':<20}{'cases+':>7}{'cases-':>7}{'TP':>6}{'FP':>6}{'FN':>6}{'precision':>11}{'recall':>8}")
+    rows = [*res["kinds"].items(), ("overall", res["overall"])]
+    for kind, c in rows:
+        print(f"{kind:<20}{c['pos_cases']:>7}{c['neg_cases']:>7}{c['tp']:>6}{c['fp']:>6}{c['fn']:>6}"
+              f"{c['precision']:>11.3f}{c['recall']:>8.3f}")
+    if res["failures"]:
+        print(f"\n{len(res['failures'])} failing case(s):")
+    for f in res["failures"]:
+        print(f"- {f['id']}: missing {f['missing'] or '-'}; unexpected {f['unexpected'] or '-'}")
+        print(f"    found: {f['found'] or '-'}   ({f['note']})")
+
+
+def below(res: dict, minimum: float) -> list[str]:
+    """Kinds whose precision or recall is under ``minimum``."""
+    return [k for k, c in res["kinds"].items() if min(c["precision"], c["recall"]) < minimum]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", type=Path, default=CASES)
+    ap.add_argument("--json", type=Path, help="write the figures (and failures) to this file")
+    ap.add_argument("--strict", action="store_true", help="exit 1 if any kind is below --min")
+    ap.add_argument("--min", type=float, default=0.95)
+    args = ap.parse_args(argv)
+    res = evaluate(load_cases(args.cases))
+    print_report(res)
+    if args.json:
+        args.json.write_text(json.dumps(res, ensure_ascii=False, indent=2), encoding="utf-8")
+    bad = below(res, args.min)
+    if bad:
+        print(f"\nbelow {args.min}: {', '.join(bad)}")
+    return 1 if args.strict and bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
