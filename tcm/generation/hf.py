@@ -14,6 +14,18 @@ from tcm.generation.base import Generator, Prompt
 from tcm.generation.config import GenerationConfig
 from tcm.types import GeneratorInfo
 
+GEMMA_TURNS = "<start_of_turn>user\n{q}<end_of_turn>\n<start_of_turn>model\n"
+
+
+def chat_prompt(tok, user: str, system: str | None = None) -> str:
+    """The conversation in the model's chat format; Gemma's turn markers when the tokenizer has no
+    template (a GGUF loaded with ``gguf_file=`` carries none)."""
+    if getattr(tok, "chat_template", None):
+        messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": user}]
+        return tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    text = f"{system}\n\n{user}" if system else user
+    return (tok.bos_token or "") + GEMMA_TURNS.format(q=text)
+
 
 def load_model(model: str, gguf_file: str | None = None, adapter: str | None = None):
     """(model, tokenizer) on the CPU or the first GPU; raises TCMError with one line when it cannot."""
@@ -55,12 +67,8 @@ class TransformersGenerator(Generator):
                                                                           else ""), adapter=cfg.adapter)
 
     def _inputs(self, prompt: Prompt):
-        messages = [{"role": "system", "content": prompt.system}, {"role": "user", "content": prompt.user_message()}]
-        if getattr(self.tok, "chat_template", None):
-            text = self.tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        else:
-            text = f"{prompt.system}\n\n{prompt.user_message()}\n\n"
-        return self.tok(text, return_tensors="pt").to(self.model.device)
+        text = chat_prompt(self.tok, prompt.user_message(), prompt.system)
+        return self.tok(text, return_tensors="pt", add_special_tokens=False).to(self.model.device)
 
     def stream(self, prompt: Prompt) -> Iterator[str]:
         from transformers import TextIteratorStreamer
