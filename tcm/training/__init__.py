@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,7 +20,7 @@ def run_training(cfg: TrainConfig, corpus, model=None, tok=None, resume: bool = 
     """
     from tcm.generation.hf import load_model
     from tcm.training.card import model_card
-    from tcm.training.data import build_examples, split, write_jsonl
+    from tcm.training.data import build_examples, scored_examples, split, write_jsonl
     from tcm.training.evaluate import exact_fact_accuracy
     from tcm.training.model import resolve_base
     from tcm.training.train import train_lora
@@ -31,9 +30,7 @@ def run_training(cfg: TrainConfig, corpus, model=None, tok=None, resume: bool = 
     train, held = split(build_examples(corpus), cfg.held_out_share)
     write_jsonl(train, out / "data" / "train.jsonl")
     write_jsonl(held, out / "data" / "held_out.jsonl")
-    scored = [e for e in held if e.kind in cfg.kinds]
-    random.Random(cfg.seed).shuffle(scored)
-    scored = scored[: cfg.eval_limit]
+    scored = scored_examples(held, cfg.kinds, cfg.eval_limit, cfg.seed)
     base_name, gguf = resolve_base(cfg.base_model, cfg.gguf_file)
     if model is None:
         log(f"loading {base_name}{' / ' + gguf if gguf else ''}")

@@ -19,13 +19,13 @@ class TrainConfig:
     alpha: int = 16
     dropout: float = 0.05
     learning_rate: float = 3e-4
-    max_steps: int = 240
-    batch_size: int = 8
-    max_length: int = 64
+    max_steps: int = 150
+    batch_size: int = 4
+    max_length: int = 48
     held_out_share: float = 0.1
     seed: int = 1234
-    save_every: int = 40
-    eval_limit: int = 200  # held-out questions scored before and after (exact-fact accuracy)
+    save_every: int = 25
+    eval_limit: int = 120  # held-out questions scored before and after (exact-fact accuracy)
     kinds: tuple[str, ...] = field(default=("nature", "flavour", "meridian", "toxicity", "pregnancy", "dose",
                                             "composition", "syndrome_formula", "incompatibility"))
 

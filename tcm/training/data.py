@@ -94,3 +94,12 @@ def split(examples: list[Example], held_out_share: float = 0.1) -> tuple[list[Ex
 def write_jsonl(examples: list[Example], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(asdict(e), ensure_ascii=False) + "\n" for e in examples), encoding="utf-8")
+
+
+def scored_examples(held: list[Example], kinds: tuple[str, ...], limit: int, seed: int) -> list[Example]:
+    """The held-out questions that `tcm train` and `tcm eval` both score: same kinds, order and number."""
+    import random
+
+    scored = [e for e in held if e.kind in kinds]
+    random.Random(seed).shuffle(scored)
+    return scored[:limit]

@@ -8,7 +8,7 @@ from tcm.training.data import Example
 from tcm.training.model import prompt_text
 
 
-def exact_fact_accuracy(model, tok, examples: list[Example], max_new_tokens: int = 24) -> dict:
+def exact_fact_accuracy(model, tok, examples: list[Example], max_new_tokens: int = 16) -> dict:
     """Greedy answers to each question; accuracy overall and per kind, and generation speed."""
     import torch
 
