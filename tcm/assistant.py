@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from tcm.generation import Generator, Prompt, make_generator
 from tcm.generation.claims import check_claims
+from tcm.generation.claims import sentences as _sentences
+from tcm.generation.claims import strip_citations as _strip_cites
 from tcm.kg.base import GraphStore
 from tcm.resolver import NameResolver
 from tcm.safety.engine import SafetyEngine
@@ -70,12 +72,17 @@ class Assistant:
         text = "".join(parts).strip()
         by_n = {f.n: f for f in facts}
         cited = sorted({int(n) for n in _CITE.findall(text) if int(n) in by_n})
-        safety = self.engine.check(drugs=drugs, flags=flags or PatientFlags(), text=question, answer=text)
+        claims = check_claims(text, self.resolver, self.store)
+        # A sentence that only restates a formula's composition as the graph has it (doses of 丸/散 are batch
+        # amounts) is a quotation, not a dose for this patient; anything else the answer doses is checked.
+        wrong = {c.claim for c in claims if c.status == "contradicted"}
+        quoted = {c.claim for c in claims if c.id.startswith("formula:") and c.claim not in wrong}
+        prescribed = "\n".join(s for s in _sentences(text) if _strip_cites(s) not in quoted)
+        safety = self.engine.check(drugs=drugs, flags=flags or PatientFlags(), text=question, answer=prescribed)
         yield Answer(
             question=question, language=lang, answer=text,
             citations=[Citation(n=n, id=by_n[n].id, sources=by_n[n].sources) for n in cited],
-            facts=facts, claims=check_claims(text, self.resolver, self.store), findings=safety.findings,
-            generator=self.generator.info,
+            facts=facts, claims=claims, findings=safety.findings, generator=self.generator.info,
         )
 
     # ------------------------------------------------------------------ facts
@@ -83,12 +90,13 @@ class Assistant:
         """Graph ids the question is about: names it contains first, then retrieval hits."""
         herbs, _drugs, others = self.resolver.scan_all(question)
         ids = [f"{k}:{v}" for k, v, _ in others] + [f"herb:{h.name_zh}" for h in herbs]
-        try:  # retrieval adds what names alone miss ("a herb for dry cough")
-            from tcm.retrieval import search
+        if not ids:  # no name in the question ("a herb for dry cough"): retrieval finds the entries
+            try:
+                from tcm.retrieval import search
 
-            ids += [h.id for h in search(question, k=3).hits]
-        except Exception:  # noqa: BLE001 - no index built yet, or retrieval not installed: names suffice
-            pass
+                ids += [h.id for h in search(question, k=3).hits]
+            except Exception:  # noqa: BLE001 - no index built yet, or retrieval not installed
+                pass
         return list(dict.fromkeys(ids))[:MAX_ENTITIES]
 
     def facts_for(self, question: str, lang: str) -> list[Fact]:

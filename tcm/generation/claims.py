@@ -22,10 +22,19 @@ _NATURE_EN_RE = re.compile(r"\b(very cold|slightly cold|cold|cool|neutral|slight
 _TREATS = re.compile(r"主治|治疗|用于|适用于|\btreats?\b|\bindicated for\b|\bused for\b", re.IGNORECASE)
 
 
+def sentences(text: str) -> list[str]:
+    """The answer split where claims are read: at 。！？!?；; and line ends."""
+    return [m.group(0) for m in _SENTENCE.finditer(text)]
+
+
+def strip_citations(sentence: str) -> str:
+    return re.sub(r"\[\d+\]", "", sentence).strip()
+
+
 def check_claims(answer: str, resolver: NameResolver, store: GraphStore) -> list[ClaimCheck]:
     out: list[ClaimCheck] = []
-    for m in _SENTENCE.finditer(answer):
-        sentence = re.sub(r"\[\d+\]", "", m.group(0)).strip()
+    for raw in sentences(answer):
+        sentence = strip_citations(raw)
         if not sentence:
             continue
         herbs, _drugs, others = resolver.scan_all(sentence)
