@@ -7,6 +7,14 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 scripts/setup.sh dev
 export HF_HUB_OFFLINE=1
+# The browser tests drive Debian's chromium (never `playwright install`); install it when missing.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+  else
+    echo "note: /usr/bin/chromium is missing, so the browser tests skip (CI fails): sudo apt-get install chromium" >&2
+  fi
+fi
 if [ -z "${NEO4J_URI:-}" ]; then
   export NEO4J_PORT="${NEO4J_PORT:-17687}"
   export NEO4J_DATA_DIR="${NEO4J_DATA_DIR:-$(mktemp -d)/neo4j}"

@@ -66,6 +66,7 @@ def build(
         with open_graph(b, cfg) as store, _progress() as bar:
             task = bar.add_task(f"graph → {b}", total=data.total())
             result["graph"][b] = store.build(data, report=lambda _what, n, t=task: bar.advance(t, n))
+    result["retrieval"] = _build_retrieval()
     if json_out:
         _emit_json(result)
         return
@@ -76,6 +77,27 @@ def build(
         for k, v in result["graph"][b].items():
             t.add_row(k, str(v))
         out.print(t)
+    r = result["retrieval"]
+    out.print(f"retrieval index: {r['passages']} passages, {r['vectors']} vectors ({r['index_type']}, {r['embedder']})"
+              if "passages" in r else f"retrieval index skipped: {r['skipped']}", markup=False, highlight=False)
+
+
+def _build_retrieval() -> dict[str, Any]:
+    """Build the search index after the graph; without the retrieval extra, say so and go on."""
+    import importlib.util
+
+    missing = [m for m in ("jieba", "faiss") if importlib.util.find_spec(m) is None]
+    if missing:
+        return {"skipped": f"{', '.join(missing)} not installed (pip install -e '.[retrieval]')"}
+    from tcm.retrieval import build_index
+
+    with _progress() as bar:
+        task = bar.add_task("retrieval index", total=None)
+
+        def step(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=f"retrieval: {stage}", completed=done, total=total)
+
+        return build_index(progress=step)
 
 
 # ------------------------------------------------------------------ check
@@ -208,9 +230,14 @@ def analyze(
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from tcm.analysis.inputs import InputSpec
-    from tcm.analysis.run import analyze_file
+    try:
+        from tcm.analysis.inputs import InputSpec
+        from tcm.analysis.run import analyze_file, worker_process
+    except ImportError as e:
+        raise TCMError(f"tcm analyze needs the analysis extra ({e.name} is missing): "
+                       "pip install 'tcm[analysis]'") from None
 
+    worker_process()  # this process exists for the run: let it keep its memos out of the GC's way
     spec = InputSpec(input_path, input_format, column, id_column, drugs_column, pregnant_column, encoding)
     show = not quiet and err.is_terminal
     bar = Progress(TextColumn("analyze"), BarColumn(), TextColumn("{task.fields[rows]:,} rows"),
@@ -312,6 +339,32 @@ def eval_(
         _emit_json(report)
         return
     out.print(f"wrote {out_dir / 'report.json'} and {out_dir / 'report.md'}")
+
+
+# ------------------------------------------------------------------ search
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="A name in any form (黄芪, huang qi, Astragali Radix, Astragalus root) "
+                                             "or a description of symptoms, in Chinese or English")],
+    k: Annotated[int, typer.Option("--k", "-k", min=1, max=200, help="How many hits")] = 10,
+    type_: Annotated[str, typer.Option("--type", "-t", help="herb, formula, syndrome, disease or any")] = "any",
+    json_out: JsonOpt = False,
+) -> None:
+    """Search herbs, formulas and syndromes: entity linking, BM25 and dense vectors, fused."""
+    from tcm.retrieval import search as run_search
+
+    result = run_search(query, k=k, type=type_)
+    if json_out:
+        _emit_json(result.model_dump(mode="json"))
+        return
+    if not result.hits:
+        out.print("(nothing found)")
+        return
+    for n, h in enumerate(result.hits, 1):  # one line per hit: readable in a narrow terminal, easy to grep
+        names = " · ".join(x for x in (h.name_zh, h.name_en, h.pinyin) if x)
+        out.print(f"{n:>2}. {h.id}  {names}  [{h.score:.4f}]", markup=False, highlight=False, soft_wrap=True)
 
 
 # ------------------------------------------------------------------ corpora
@@ -498,6 +551,43 @@ def _show(rows: list[dict], json_out: bool, key: str) -> None:
 def _cell(v: Any) -> str:
     """A table cell: text as is, other values as JSON; never read as rich markup."""
     return escape("" if v is None else v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
+
+
+# ------------------------------------------------------------------ app
+
+
+@app.command("app")
+def app_(
+    host: Annotated[str, typer.Option(help="Interface to listen on; 0.0.0.0 serves other machines (add --auth)")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port")] = 7860,
+    auth: Annotated[str | None, typer.Option(help="Require a login: user:password", envvar="TCM_APP_AUTH")] = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="Requests served at once; the rest wait in the queue")] = 4,
+    generator: Annotated[str | None, typer.Option(
+        "--generator", help="grounded (no model), transformers or openai; default from TCM_GENERATOR")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Model directory, hub id, or served model name")] = None,
+    gguf_file: Annotated[str | None, typer.Option("--gguf-file", help="GGUF file to load with transformers")] = None,
+    adapter: Annotated[str | None, typer.Option("--adapter", help="PEFT (LoRA) adapter directory")] = None,
+    backend: BackendOpt = None,
+) -> None:
+    """The web app (Gradio): chat with citations and a safety panel, graph explorer, batch analysis."""
+    import importlib.util
+
+    if importlib.util.find_spec("gradio") is None:
+        raise TCMError("tcm app needs gradio: pip install -e '.[app]'")
+    if (REPO_ROOT / "app" / "main.py").is_file() and str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))  # the app lives in app/ beside tcm/ in the source tree
+    try:
+        from app.main import launch
+        from app.services import Services
+    except ModuleNotFoundError as e:
+        raise TCMError(f"the app could not be loaded ({e}); run tcm app from a source checkout") from None
+    from tcm.generation import load_config
+
+    cfg = load_config(backend=generator, model=model, gguf_file=gguf_file, adapter=adapter)
+    launch(host, port, auth, concurrency, services=Services(backend, cfg),
+           say=lambda m: (err if m.startswith("warning") else out).print(m, markup=False, highlight=False,
+                                                                          soft_wrap=True))
 
 
 # ------------------------------------------------------------------ demo

@@ -24,7 +24,7 @@ from tcm.corpora.names import name_keys, normalize_name, strip_processing, to_si
 from tcm.corpora.rules import root_of
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_LIST_SEP = re.compile(r"[，,、;；\n\r|]+|\s+\+\s+")
+_LIST_SEP = re.compile(r"[，,、;；。：:\n\r|]+|\s+\+\s+")  # 。and ： end items too: 处方：麻黄9g。水煎服
 _NOTES = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
 _PREP_WORDS = ("先煎", "后下", "包煎", "另煎", "另炖", "烊化", "冲服", "兑服", "后入", "同煎", "打碎", "捣碎")
 _DRUG_SEP = re.compile(r"[，,、;；\n\r/|+]+|\s+and\s+|\s*和\s*|\s*及\s*|\s*与\s*")
@@ -337,11 +337,12 @@ class _EntityIndex:
         for eid, names in own:
             if names[0]:
                 _add(self.sounds, _plain_pinyin(names[0]).replace(" ", ""), eid)
-        self.grams: dict[str, list[str]] = {}
+        grams: dict[str, dict[str, None]] = {}  # an ordered set per gram: keys are unique, no list scans
         for k in self.exact:
             if " " not in k or k.isascii():
                 for g in _grams(k.replace(" ", "")):
-                    _add(self.grams, g, k)
+                    grams.setdefault(g, {})[k] = None
+        self.grams = {g: list(ks) for g, ks in grams.items()}
 
     def fuzzy(self, key: str, cutoff: float = 0.8, candidates: int = 60) -> dict[str, float]:
         out: dict[str, float] = {}
@@ -357,7 +358,10 @@ class _EntityIndex:
                             out.setdefault(eid, 0.85)
         counts = Counter(k for g in set(_grams(compact)) for k in self.grams.get(g, ()))
         for k, _n in counts.most_common(candidates):
-            ratio = SequenceMatcher(None, compact, k.replace(" ", ""), autojunk=False).ratio()
+            sm = SequenceMatcher(None, compact, k.replace(" ", ""), autojunk=False)
+            if sm.real_quick_ratio() < cutoff or sm.quick_ratio() < cutoff:
+                continue  # upper bounds: skip the exact ratio when it cannot reach the cutoff
+            ratio = sm.ratio()
             if ratio >= cutoff:
                 for eid in self.exact[k]:
                     out[eid] = max(out.get(eid, 0.0), round(ratio, 3))
@@ -382,6 +386,7 @@ def _grams(compact: str) -> list[str]:
     return [padded[i : i + n] for i in range(len(padded) - n + 1)]
 
 
+@lru_cache(maxsize=16384)
 def _plain_pinyin(text: str) -> str:
     """Toneless pinyin with spaces ('脾气虚证' → 'pi qi xu zheng'); non-Chinese text comes back as is."""
     from pypinyin import lazy_pinyin

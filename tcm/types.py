@@ -441,3 +441,72 @@ class Answer(BaseModel):
     claims: list[ClaimCheck] = []
     findings: list[Finding] = []
     generator: GeneratorInfo
+
+
+# ------------------------------------------------------------------ retrieval
+
+SearchType = Literal["herb", "formula", "syndrome", "disease", "document", "any"]
+
+
+class SearchHit(BaseModel):
+    """One search result: the graph entity (or user document), how it ranked, and who vouches for it."""
+
+    id: str = Field(description="Graph id: herb:甘草, formula:麻黄汤, syndrome:…, disease:…")
+    type: str
+    name_zh: str | None = None
+    name_en: str | None = None
+    pinyin: str | None = None
+    score: float = Field(description="Fused score; higher is better (comparable within one result list only)")
+    sources: list[str] = []
+
+
+class SearchResult(BaseModel):
+    """`tcm search --json`: the query and its hits, best first."""
+
+    query: str
+    hits: list[SearchHit] = []
+
+
+# ------------------------------------------------------------------ batch analysis (tcm analyze)
+
+
+class AnalysisHerb(BaseModel):
+    """A herb of an analysed prescription: what was written, the herb it is, grams when a weight was given."""
+
+    input: str
+    name_zh: str
+    dose_g: float | None = None
+    dose_text: str | None = Field(None, description="A dose with no weight: '4枚', '七十个'")
+
+
+class ScoredName(BaseModel):
+    """A formula or syndrome with its score (0–1, higher is closer), best first in a list."""
+
+    name_zh: str
+    score: float
+
+
+class AnalysisProfile(BaseModel):
+    """Dose-weighted property profile of a prescription; each share map sums to 1 over herbs with data."""
+
+    temperature: float | None = Field(description="Nature on −3 (大寒) … 0 (平) … +3 (大热), dose-weighted")
+    nature: dict[str, float]
+    flavours: dict[str, float]
+    meridians: dict[str, float]
+    coverage: float = Field(description="Share of the dose weight whose herbs have a known nature")
+
+
+class AnalysisRow(BaseModel):
+    """One output row of `tcm analyze`: one per input row, in input order."""
+
+    row: int = Field(description="Position in the input, from 1 (CSV: record after the header; text/JSONL: line)")
+    id: str | None = None
+    status: Literal["ok", "partial", "error"]
+    reason: str | None = Field(None, description="Why a row is partial or error")
+    herbs: list[AnalysisHerb] = []
+    drugs: list[str] = Field([], description="Western drugs recognised in the drugs column (generic names)")
+    unresolved: list[str] = []
+    matches: list[ScoredName] = Field([], description="Nearest classical formulas, best first")
+    profile: AnalysisProfile | None = None
+    syndromes: list[ScoredName] = Field([], description="Likely syndromes, through the matches and herb functions")
+    findings: list[Finding] = []

@@ -27,7 +27,7 @@ def tcm(*args: str, env: dict | None = None, check: bool = False) -> subprocess.
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("data")
-    tcm("build", "--json", env={"TCM_DATA_DIR": str(d)}, check=True)
+    tcm("build", "--json", env={"TCM_DATA_DIR": str(d), "TCM_EMBEDDER": "hash"}, check=True)  # fast test embedder
     return d
 
 
