@@ -33,7 +33,8 @@ def data_dir(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize(
     "cmd",
-    [[], ["build"], ["demo"], ["corpora"], ["corpora", "validate"], ["corpora", "stats"], ["corpora", "import"],
+    [[], ["build"], ["demo"], ["search"], ["check"], ["ask"], ["analyze"], ["train"], ["eval"], ["app"],
+     ["corpora"], ["corpora", "validate"], ["corpora", "stats"], ["corpora", "import"],
      ["graph"], ["graph", "query"], ["graph", "find"], ["graph", "composition"], ["graph", "formulas"],
      ["graph", "neighbours"]],
 )
