@@ -51,6 +51,7 @@ def _t2s() -> OpenCC:
     return OpenCC("t2s")
 
 
+@lru_cache(maxsize=1 << 16)
 def to_simplified(text: str) -> str:
     """Traditional → simplified characters (OpenCC t2s)."""
     return _t2s().convert(text)
