@@ -31,6 +31,12 @@ err = Console(stderr=True, soft_wrap=True)
 
 BackendOpt = Annotated[str | None, typer.Option("--backend", "-b", help="embedded (default) or neo4j")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+# which generator answers (`tcm ask`, `tcm app`)
+GeneratorOpt = Annotated[str | None, typer.Option(
+    "--generator", help="grounded (no model), transformers or openai; default from TCM_GENERATOR")]
+ModelOpt = Annotated[str | None, typer.Option("--model", help="Model directory, hub id, or served model name")]
+GgufOpt = Annotated[str | None, typer.Option("--gguf-file", help="GGUF file to load with transformers")]
+AdapterOpt = Annotated[str | None, typer.Option("--adapter", help="PEFT (LoRA) adapter directory")]
 
 
 def _emit_json(obj: Any) -> None:
@@ -148,11 +154,10 @@ def ask(
     question: Annotated[str, typer.Argument(help="A question in Chinese or English")],
     drugs: Annotated[str | None, typer.Option("--drugs", help="The patient's Western drugs")] = None,
     pregnant: Annotated[bool, typer.Option("--pregnant", help="The patient is pregnant")] = False,
-    generator: Annotated[str | None, typer.Option(
-        "--generator", help="grounded (no model), transformers or openai; default from TCM_GENERATOR")] = None,
-    model: Annotated[str | None, typer.Option("--model", help="Model directory, hub id, or served model name")] = None,
-    gguf_file: Annotated[str | None, typer.Option("--gguf-file", help="GGUF file to load with transformers")] = None,
-    adapter: Annotated[str | None, typer.Option("--adapter", help="PEFT (LoRA) adapter directory")] = None,
+    generator: GeneratorOpt = None,
+    model: ModelOpt = None,
+    gguf_file: GgufOpt = None,
+    adapter: AdapterOpt = None,
     backend: BackendOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -563,11 +568,10 @@ def app_(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port")] = 7860,
     auth: Annotated[str | None, typer.Option(help="Require a login: user:password", envvar="TCM_APP_AUTH")] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Requests served at once; the rest wait in the queue")] = 4,
-    generator: Annotated[str | None, typer.Option(
-        "--generator", help="grounded (no model), transformers or openai; default from TCM_GENERATOR")] = None,
-    model: Annotated[str | None, typer.Option("--model", help="Model directory, hub id, or served model name")] = None,
-    gguf_file: Annotated[str | None, typer.Option("--gguf-file", help="GGUF file to load with transformers")] = None,
-    adapter: Annotated[str | None, typer.Option("--adapter", help="PEFT (LoRA) adapter directory")] = None,
+    generator: GeneratorOpt = None,
+    model: ModelOpt = None,
+    gguf_file: GgufOpt = None,
+    adapter: AdapterOpt = None,
     backend: BackendOpt = None,
 ) -> None:
     """The web app (Gradio): chat with citations and a safety panel, graph explorer, batch analysis."""

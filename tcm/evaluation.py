@@ -25,6 +25,21 @@ SHARED_EVAL = REPO_ROOT.parent / "shared" / "datasets" / "eval"
 LETTERS = "ABCDE"
 
 
+def machine() -> str:
+    """The machine a figure was measured on (CPU model, cores, Python), for reports and benchmarks."""
+    import os
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} logical cores, Python {platform.python_version()}, {platform.system()}"
+
+
 def _load_runner(name: str):
     """evals/<name>/run.py as a module (the runners are scripts, not a package)."""
     path = EVALS / name / "run.py"
@@ -215,8 +230,7 @@ def run_eval(suites: list[str], generators: list, limit: int, out_dir: Path, log
     corpus = load_corpus(settings().corpora_dir)
     engine = default_engine()
     store = open_graph()
-    report: dict = {"date": date.today().isoformat(), "machine": f"{platform.machine()}, "
-                    f"{__import__('os').cpu_count()} cores, Python {platform.python_version()}", "suites": {}}
+    report: dict = {"date": date.today().isoformat(), "machine": machine(), "suites": {}}
     base = Assistant(store, engine.resolver, engine, generators[0])
     if "safety" in suites:
         log("safety …")

@@ -22,7 +22,6 @@ import csv
 import json
 import math
 import os
-import platform
 import random
 import resource
 import subprocess
@@ -31,6 +30,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+from tcm.evaluation import machine
 
 REPO = Path(__file__).resolve().parents[2]
 DRUGS = ("warfarin", "aspirin", "阿司匹林", "Coumadin", "metformin", "地高辛", "simvastatin", "华法林", "clopidogrel",
@@ -206,7 +207,7 @@ def main() -> None:
         t = time.perf_counter()
         make_input(inp, a.rows, a.seed)
         print(f"wrote {inp} ({inp.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s", flush=True)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}", flush=True)
+    print(f"machine: {machine()}", flush=True)
 
     results = []
     for w in a.workers:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import socket
 import statistics
 import subprocess
@@ -30,6 +29,8 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+
+from tcm.evaluation import machine
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -44,18 +45,6 @@ QUESTIONS = [
     ("甘草的药性？", ["Lanoxin"], False, "tcm-safety"),
     ("Which formulas treat 外感风寒表实证?", [], False, "tcm-safety"),
 ]
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} logical cores, Python {platform.python_version()}, {platform.system()}"
 
 
 def pct(values: list[float], q: float) -> float:

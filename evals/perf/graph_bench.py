@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import tempfile
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from tcm.config import REPO_ROOT
 from tcm.corpora.io import load_corpus
+from tcm.evaluation import machine
 from tcm.kg.base import GraphStore
 from tcm.kg.rows import graph_rows
 
@@ -64,7 +64,7 @@ def main() -> None:
     corpus = load_corpus(REPO_ROOT / "corpora")
     data = graph_rows(corpus)
     prep = time.perf_counter() - t
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"machine: {machine()}")
     print(f"corpus load + validation + graph rows: {prep:.2f} s ({data.total()} rows: nodes and relationships)")
 
     from tcm.kg.embedded import EmbeddedStore

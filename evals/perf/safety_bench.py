@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import time
-from pathlib import Path
 
 from tcm.config import REPO_ROOT
 from tcm.corpora.io import load_corpus
+from tcm.evaluation import machine
 from tcm.resolver import NameResolver
 from tcm.safety import SafetyEngine
 from tcm.types import PatientFlags
@@ -29,18 +27,6 @@ from tcm.types import PatientFlags
 PRESCRIPTION = "丹参15g，当归10g，川芎9g，赤芍9g，炙甘草6g，黄芪20g，茯苓12g，附子9g（先煎）"
 DRUGS = "华法林 3mg、Lanoxin 0.125mg"
 CASES = REPO_ROOT / "evals" / "safety" / "cases.jsonl"
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} logical cores, Python {platform.python_version()}, {platform.system()}"
 
 
 def build(builds: int) -> tuple[SafetyEngine, dict[str, float]]:
