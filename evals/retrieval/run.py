@@ -66,6 +66,19 @@ def evaluate(r: Retriever, queries: list[dict], mode: str) -> dict:
     return out
 
 
+def suite(modes: tuple[str, ...] = ("lexical", "dense", "hybrid")) -> dict:
+    """For `tcm eval`: every query in each mode with the default embedder, failures counted rather than listed."""
+    emb = get_embedder(None)
+    r = Retriever.build(load_corpus(REPO / "corpora"), REPO / "corpora", emb, cache_dir=REPO / "data" / "retrieval")
+    r.links("warm up")
+    queries = load_queries("all")
+    out: dict = {"embedder": emb.name, "queries": len(queries)}
+    for mode in modes:
+        res = evaluate(r, queries, mode)
+        out[mode] = {k: {f: (len(x) if f == "failures" else round(x, 4)) for f, x in v.items()} for k, v in res.items()}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--embedder", default=None, help="use (default), e5, st:<model or path>, hash")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -51,3 +52,9 @@ class Generator(ABC):
 
     def generate(self, prompt: Prompt) -> str:
         return "".join(self.stream(prompt))
+
+    def choose(self, prompt: Prompt, letters: str) -> str | None:
+        """The option letter picked for a multiple-choice prompt: the first of ``letters`` in the answer
+        (None when there is none). Local models override this with one forward pass."""
+        m = re.search(f"[{re.escape(letters)}]", self.generate(prompt))
+        return m.group(0) if m else None

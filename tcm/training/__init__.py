@@ -22,7 +22,6 @@ def run_training(cfg: TrainConfig, corpus, model=None, tok=None, resume: bool = 
     from tcm.training.card import model_card
     from tcm.training.data import build_examples, scored_examples, split, write_jsonl
     from tcm.training.evaluate import exact_fact_accuracy
-    from tcm.training.model import resolve_base
     from tcm.training.train import train_lora
 
     out = Path(cfg.output_dir)
@@ -31,10 +30,9 @@ def run_training(cfg: TrainConfig, corpus, model=None, tok=None, resume: bool = 
     write_jsonl(train, out / "data" / "train.jsonl")
     write_jsonl(held, out / "data" / "held_out.jsonl")
     scored = scored_examples(held, cfg.kinds, cfg.eval_limit, cfg.seed)
-    base_name, gguf = resolve_base(cfg.base_model, cfg.gguf_file)
     if model is None:
-        log(f"loading {base_name}{' / ' + gguf if gguf else ''}")
-        model, tok = load_model(base_name, gguf)
+        log(f"loading {cfg.base_model}{' / ' + cfg.gguf_file if cfg.gguf_file else ''}")
+        model, tok = load_model(cfg.base_model, cfg.gguf_file)
     log(f"{len(train)} training examples, {len(held)} held out ({len(scored)} scored)")
     before = exact_fact_accuracy(model, tok, scored)
     log(f"base exact-fact accuracy {before['accuracy']:.3f}")

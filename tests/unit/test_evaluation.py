@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
-from tcm.evaluation import _options, best4sdt_items, run_eval, tcmbench_items
+from tcm.evaluation import _options, best4sdt_items, mcq_suite, run_eval, tcmbench_items
 from tcm.generation import GroundedGenerator
+from tcm.generation.base import Generator
+from tcm.types import GeneratorInfo
 
 
 def test_option_parsing():
@@ -23,8 +25,41 @@ def test_public_sets_are_read(shared_datasets):
 
 def test_run_eval_writes_both_reports(tmp_path, embedded_store, monkeypatch):
     monkeypatch.setenv("TCM_DATA_DIR", str(embedded_store.path.parent))
-    report = run_eval(["safety", "injection"], [GroundedGenerator()], 5, tmp_path, log=lambda _m: None)
+    report = run_eval(["safety", "injection", "analysis", "adapter"], [GroundedGenerator()], 5, tmp_path,
+                      log=lambda _m: None)
     assert report["suites"]["injection"] == {"cases": 32, "bypasses": 0}
     assert all(v["precision"] >= 0.95 and v["recall"] >= 0.95 for v in report["suites"]["safety"]["by_kind"].values())
-    assert json.loads((tmp_path / "report.json").read_text())["suites"].keys() == {"safety", "injection"}
-    assert (tmp_path / "report.md").read_text().startswith("# Evaluation report")
+    analysis = report["suites"]["analysis"]
+    assert analysis["cases"] >= 100 and analysis["top1"] >= 0.9 and isinstance(analysis["misses"], int)
+    assert report["suites"]["adapter"] == {"skipped": "no --adapter given"}
+    assert json.loads((tmp_path / "report.json").read_text())["suites"].keys() == {"safety", "injection", "analysis",
+                                                                                  "adapter"}
+    md = (tmp_path / "report.md").read_text()
+    assert md.startswith("# Evaluation report")
+    assert "| incompatibility_18 | 1.000 | 1.000 |" in md and f"top-1 formula accuracy **{analysis['top1']:.3f}**" in md
+    assert "findings removed in **0**" in md and "Skipped: no --adapter given." in md
+
+
+class Says(Generator):
+    """A stand-in model that always answers the same text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.info = GeneratorInfo(backend="transformers", model="says-test-double")
+
+    def stream(self, prompt):
+        yield self.text
+
+
+def test_model_answers_are_scored_by_their_letter(corpus, embedded_store):
+    from tcm.assistant import Assistant
+    from tcm.safety import SafetyEngine
+
+    engine = SafetyEngine(corpus)
+    a = Assistant(embedded_store, engine.resolver, engine, Says("答：C。"))
+    items = [("s", "麻黄汤的君药是", {"A": "桂枝", "B": "甘草", "C": "麻黄"}, "C"),
+             ("s", "q2", {"A": "x", "B": "y"}, "A"),  # "C" is no option here: no answer, counted wrong
+             ("t", "q3", {"A": "x", "B": "y", "C": "z"}, "B")]
+    res = mcq_suite(a, items, use_model=True)
+    assert (res["n"], res["answered"], res["accuracy"], res["accuracy_when_answered"]) == (3, 2, 0.3333, 0.5)
+    assert res["by_set"]["s"] == {"n": 2, "answered": 1, "accuracy": 0.5, "accuracy_when_answered": 1.0}

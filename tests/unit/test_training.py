@@ -73,3 +73,31 @@ def test_train_resume_and_model_card(corpus, tmp_path):
     again = run_training(more, corpus, model=model, tok=tok, log=logs.append)
     assert "resumed from step 4" in logs and again["steps"] == 6
     assert len(json.loads((out / "training_log.json").read_text())["losses"]) == 6
+
+
+def test_eval_rescores_the_adapter_on_its_own_questions(corpus, tmp_path):
+    """`tcm eval --suite adapter` scores what `tcm train` scored (its eval.json), and says so in the card."""
+    from tcm.evaluation import adapter_suite
+
+    cfg = TrainConfig(base_model="tiny-test-model", output_dir=str(tmp_path / "adapter"), max_steps=2, batch_size=2,
+                      max_length=48, save_every=2, eval_limit=7, kinds=("nature", "toxicity"), seed=7)
+    model, tok = tiny_model()
+    trained = run_training(cfg, corpus, model=model, tok=tok, log=lambda _m: None)
+    ad = str(tmp_path / "adapter")
+    for _ in range(2):  # the second run replaces the card's section instead of adding another
+        res = adapter_suite(corpus, [ad], loaded=tiny_model())["adapters"][ad]
+    assert res["questions"] == 7 and res["base_model"] == "tiny-test-model"  # not TrainConfig()'s 120
+    assert res["base"]["by_kind"] == trained["before"]["by_kind"]
+    assert res["tuned"]["by_kind"] == trained["after"]["by_kind"]
+    assert res["card_reproduced"] is True
+    card = (tmp_path / "adapter" / "README.md").read_text(encoding="utf-8")
+    assert card.count("## Evaluation re-run by `tcm eval`") == 1
+    assert card.index("re-run by `tcm eval`") < card.index("## Limitations")
+
+
+def test_eval_refuses_a_directory_that_is_no_adapter(corpus, tmp_path):
+    from tcm.errors import TCMError
+    from tcm.evaluation import adapter_suite
+
+    with pytest.raises(TCMError, match="not a LoRA adapter directory"):
+        adapter_suite(corpus, [str(tmp_path)], loaded=tiny_model())
