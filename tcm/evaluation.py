@@ -98,6 +98,8 @@ def adapter_suite(corpus, adapters: list[str], base_model: str | None = None, lo
 
     ``base_model`` overrides the base named in ``eval.json``; ``loaded`` is ``(model, tokenizer)``
     when the caller has the base in memory already (tests pass a tiny model)."""
+    from peft import PeftModel
+
     from tcm.generation.hf import load_model
     from tcm.training.card import record_eval
     from tcm.training.data import build_examples, scored_examples, split
@@ -117,8 +119,6 @@ def adapter_suite(corpus, adapters: list[str], base_model: str | None = None, lo
         key = (base, cfg.held_out_share, cfg.kinds, cfg.eval_limit, cfg.seed)
         if key not in bases:
             bases[key] = exact_fact_accuracy(model, tok, held)
-        from peft import PeftModel
-
         tuned = PeftModel.from_pretrained(model, ad)
         after = exact_fact_accuracy(tuned, tok, held)
         models[base] = (tuned.unload(), tok)
@@ -141,11 +141,7 @@ def _adapter_training(adapter: Path):
         raise TCMError(f"{adapter} is not a LoRA adapter directory (no adapter_config.json)")
     path = adapter / "eval.json"
     data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    cfg = dict(data.get("config") or {})
-    for k in ("target_modules", "kinds"):
-        if k in cfg:
-            cfg[k] = tuple(cfg[k])
-    return data, TrainConfig(**cfg)
+    return data, TrainConfig.from_dict(data.get("config") or {})
 
 
 # ------------------------------------------------------------------ multiple choice (public sets)

@@ -16,14 +16,18 @@ DISCLAIMER = (
 )
 
 
+def accuracy_table(before: dict, after: dict) -> str:
+    """Exact-fact accuracy per kind and overall, base against tuned, as a Markdown table."""
+    rows = "\n".join(f"| {k} | {before['by_kind'].get(k, 0):.3f} | {after['by_kind'].get(k, 0):.3f} |"
+                     for k in sorted(set(before["by_kind"]) | set(after["by_kind"])))
+    return (f"| kind | base | tuned |\n|---|---|---|\n{rows}\n"
+            f"| **all** | **{before['accuracy']:.3f}** | **{after['accuracy']:.3f}** |")
+
+
 def model_card(cfg: TrainConfig, base: str, train: list[Example], held: list[Example], before: dict, after: dict,
                record: dict) -> str:
     kinds = Counter(e.kind for e in train)
     langs = Counter(e.lang for e in train)
-    rows = "\n".join(
-        f"| {k} | {before['by_kind'].get(k, 0):.3f} | {after['by_kind'].get(k, 0):.3f} |"
-        for k in sorted(set(before["by_kind"]) | set(after["by_kind"]))
-    )
     return f"""# TCM LoRA adapter for {base}
 
 A LoRA adapter that teaches a small language model the answer formats and facts of the project's
@@ -62,10 +66,7 @@ An answer counts when it contains the fact asked for (the nature 温, the maximu
 composition, …). Measured by `tcm train`; `tcm eval --suite adapter --adapter DIR` scores the same questions
 again and writes its figures into the next section.
 
-| kind | base | tuned |
-|---|---|---|
-{rows}
-| **all** | **{before['accuracy']:.3f}** | **{after['accuracy']:.3f}** |
+{accuracy_table(before, after)}
 
 Generation speed on this machine's CPU: base {before['tokens_per_s']} tokens/s, tuned {after['tokens_per_s']} tokens/s.
 
@@ -95,8 +96,6 @@ def record_eval(adapter: Path, result: dict, when: str, machine: str) -> None:
         return
     card = path.read_text(encoding="utf-8")
     base, tuned = result["base"], result["tuned"]
-    rows = "\n".join(f"| {k} | {base['by_kind'].get(k, 0):.3f} | {tuned['by_kind'].get(k, 0):.3f} |"
-                     for k in sorted(set(base["by_kind"]) | set(tuned["by_kind"])))
     same = ("the same figures as the table above" if result.get("card_reproduced") else
             f"the table above says base {result['card']['base']} / tuned {result['card']['tuned']}")
     section = f"""{EVAL_BEGIN}
@@ -104,10 +103,7 @@ def record_eval(adapter: Path, result: dict, when: str, machine: str) -> None:
 `tcm eval --suite adapter --adapter {adapter.as_posix()}` scored the same {result['questions']} held-out questions
 with the same function and greedy decoding; {same}. Machine: {machine}.
 
-| kind | base | tuned |
-|---|---|---|
-{rows}
-| **all** | **{base['accuracy']:.3f}** | **{tuned['accuracy']:.3f}** |
+{accuracy_table(base, tuned)}
 
 Generation speed in this run: base {base['tokens_per_s']} tokens/s, tuned {tuned['tokens_per_s']} tokens/s.
 {EVAL_END}

@@ -43,6 +43,11 @@ class TrainConfig:
         if not 0 < self.held_out_share < 1:
             raise ConfigError("held_out_share must be in (0, 1)")
 
+    @classmethod
+    def from_dict(cls, d: dict) -> TrainConfig:
+        """The inverse of :meth:`as_dict` (what ``eval.json`` holds): lists back to tuples."""
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
     def as_dict(self) -> dict:
         d = asdict(self)
         return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
