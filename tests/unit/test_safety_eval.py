@@ -1,14 +1,23 @@
-"""The safety evaluation set (evals/safety/cases.jsonl) scores >= 0.95 precision and recall on every finding kind."""
+"""The safety evaluation set (evals/safety/cases.jsonl) scores >= 0.98 precision and recall on every finding kind.
+
+Cases of the classes in :data:`PENDING` test work on another branch of issue 12 (the one name layer,
+nothing-dropped parsing, doses per herb, Han units). They are scored in a test of their own that is
+expected to fail here; it is strict, so it fails loudly once that work lands and the classes pass,
+and the classes then move back into the main test.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 from tcm.safety import SafetyEngine
 
 RUNNER = Path(__file__).resolve().parents[2] / "evals" / "safety" / "run.py"
-MIN = 0.95
+MIN = 0.98
+PENDING = {"names"}  # classes names/* (issue 12 items 1-3, branch `names`)
 
 
 def _runner():
@@ -18,9 +27,29 @@ def _runner():
     return module
 
 
-def test_safety_eval_precision_and_recall(corpus):
-    run = _runner()
-    res = run.evaluate(run.load_cases(), SafetyEngine(corpus))
+def _assert_scores(res: dict) -> None:
     low = {k: (c["precision"], c["recall"]) for k, c in res["kinds"].items() if min(c["precision"], c["recall"]) < MIN}
     failing = [f"{f['id']}: missing {f['missing']} unexpected {f['unexpected']}" for f in res["failures"]]
-    assert not low, f"kinds below {MIN} (precision, recall): {low}\n" + "\n".join(failing)
+    assert not low and not failing, f"kinds below {MIN} (precision, recall): {low}\n" + "\n".join(failing)
+
+
+def test_safety_eval_precision_and_recall(corpus):
+    run = _runner()
+    cases = run.select(run.load_cases(), exclude=PENDING)
+    assert len(cases) >= 430
+    _assert_scores(run.evaluate(cases, SafetyEngine(corpus)))
+
+
+def test_every_kind_is_covered():
+    run = _runner()
+    cases = run.load_cases()
+    assert len(cases) >= 500
+    for kind in run.KINDS:
+        assert sum(1 for c in cases for e in c.get("expect", []) if e["kind"] == kind) >= 10, kind
+        assert sum(1 for c in cases for f in c.get("forbid", []) if f["kind"] == kind) >= 5, kind
+
+
+@pytest.mark.xfail(strict=True, reason="name layer, nothing dropped, doses per herb, Han units: branch `names`")
+def test_pending_classes_from_the_names_branch(corpus):
+    run = _runner()
+    _assert_scores(run.evaluate(run.select(run.load_cases(), only=PENDING), SafetyEngine(corpus)))
