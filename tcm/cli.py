@@ -381,16 +381,25 @@ def search(
 def corpora_validate(
     directory: Annotated[Path | None, typer.Option("--dir", help="Corpus folder (default: corpora/)")] = None,
 ) -> None:
-    """Check every corpus file and the references between them; list every problem."""
-    from tcm.corpora.io import check_references, load_corpus
+    """Check every corpus file, the references between them and the safety invariants; list every problem."""
+    from tcm.corpora.io import validate_corpus
 
-    corpus = load_corpus(directory or settings().corpora_dir, check=False)
-    problems = check_references(corpus)
+    folder = directory or settings().corpora_dir
+    corpus, problems = validate_corpus(folder, label=_shown_path(folder))
     for p in problems:
-        err.print(str(p), markup=False, highlight=False)
+        err.print(str(p), markup=False, highlight=False, soft_wrap=True)
     if problems:
+        err.print(f"{len(problems)} problem(s)", markup=False, highlight=False)
         raise typer.Exit(1)
     out.print("corpus valid: " + ", ".join(f"{k} {v}" for k, v in corpus.counts().items()))
+
+
+def _shown_path(folder: Path) -> str:
+    """A folder as the user would type it: relative to the working directory when it is inside it."""
+    try:
+        return str(Path(folder).resolve().relative_to(Path.cwd().resolve())) or "."
+    except ValueError:
+        return str(folder)
 
 
 @corpora_app.command("stats")

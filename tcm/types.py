@@ -217,6 +217,41 @@ class PregnancyRow(Record):
     category: Pregnancy
 
 
+class LactationRow(Record):
+    """A cited caution for a herb while breastfeeding (the pharmacopoeia's 哺乳期/回乳, LactMed entries)."""
+
+    herb: str
+    severity: Literal["high", "moderate", "low"]
+    effect_en: str = Field(description="What the source says, in the project's own words")
+    effect_zh: str
+
+
+class MonographStatement(Record):
+    """Toxicity and dose as the herb's own pharmacopoeia monograph states them, never overridden.
+
+    The rule tables the engine applies are checked against it: a herb toxic here cannot be 无毒 in
+    rules/toxicity.csv, and a maximum above this one needs a cited override (a note and a source
+    beyond the pharmacopoeia)."""
+
+    herb: str
+    toxicity: Toxicity | None = None
+    dose_min_g: float | None = Field(None, gt=0)
+    dose_max_g: float | None = Field(None, gt=0)
+
+
+class VersePair(Record):
+    """One pair the 十八反/十九畏 verse names (乌 with 半), with every corpus herb each word covers.
+
+    The rule table must hold every (herbs_a × herbs_b) pair; `tcm corpora validate` checks it."""
+
+    rule: IncompatibilityRule
+    verse_a: str = Field(description="The verse's word for side a: 乌, 草, 藜芦, 硫黄 …")
+    verse_b: str
+    herbs_a: list[str] = Field(min_length=1)
+    herbs_b: list[str] = Field(min_length=1)
+
+
+
 # ------------------------------------------------------------------ graph API results
 
 
@@ -344,7 +379,8 @@ class CompoundEnzymeRow(Record):
 
 # ------------------------------------------------------------------ safety engine
 
-FindingKind = Literal["incompatibility_18", "antagonism_19", "pregnancy", "dose", "toxicity", "herb_drug", "red_flag"]
+FindingKind = Literal["incompatibility_18", "antagonism_19", "pregnancy", "lactation", "dose", "toxicity", "herb_drug",
+                      "red_flag"]
 FindingSeverity = Literal["critical", "high", "moderate", "low"]
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "high": 1, "moderate": 2, "low": 3}
 
@@ -387,6 +423,15 @@ class Finding(BaseModel):
     path: list[str] | None = Field(None, description="Graph path of an inferred interaction")
 
 
+class InferredState(BaseModel):
+    """Patient state read from the user's text ("我怀孕了", "I'm not breastfeeding"), and the words it rests on."""
+
+    state: Literal["pregnant", "breastfeeding"]
+    value: bool = Field(description="True when stated, False when denied (我没有怀孕, not nursing)")
+    words: str
+    applied: bool = Field(description="Whether it changed the rules applied (a stated flag always wins)")
+
+
 class CheckResult(BaseModel):
     """`tcm check --json`: what was recognised, what was not, and the findings, most serious first."""
 
@@ -394,6 +439,7 @@ class CheckResult(BaseModel):
     drugs: list[DrugItem] = []
     unresolved: list[str] = []
     findings: list[Finding] = []
+    inferred: list[InferredState] = Field([], description="Patient state inferred from the text")
 
 
 # ------------------------------------------------------------------ grounded answers
@@ -441,6 +487,8 @@ class Answer(BaseModel):
     claims: list[ClaimCheck] = []
     findings: list[Finding] = []
     generator: GeneratorInfo
+    inferred: list[InferredState] = Field([], description="Patient state inferred from the question")
+    emergency: bool = Field(False, description="A red flag ended herbal advice: the answer is urgent-care guidance")
 
 
 # ------------------------------------------------------------------ retrieval

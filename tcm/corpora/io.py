@@ -32,11 +32,14 @@ from tcm.types import (
     Herb,
     HerbDrugInteraction,
     IncompatibilityRow,
+    LactationRow,
+    MonographStatement,
     PregnancyRow,
     Source,
     Symptom,
     Syndrome,
     ToxicityRow,
+    VersePair,
 )
 
 LIST_SEP = "|"
@@ -53,6 +56,9 @@ FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "dose_ranges": ("rules/dose_ranges.csv", DoseRangeRow),
     "toxicity": ("rules/toxicity.csv", ToxicityRow),
     "pregnancy": ("rules/pregnancy.csv", PregnancyRow),
+    "lactation": ("rules/lactation.csv", LactationRow),
+    "monograph": ("rules/monograph.csv", MonographStatement),
+    "verse_pairs": ("rules/verse_pairs.csv", VersePair),
     # curated by hand (no public data set has them); `tcm corpora import` carries them through
     "drug_classes": ("drug_classes.csv", DrugClass),
     "drugs": ("drugs.jsonl", Drug),
@@ -77,6 +83,9 @@ class Corpus:
     dose_ranges: list[DoseRangeRow] = field(default_factory=list)
     toxicity: list[ToxicityRow] = field(default_factory=list)
     pregnancy: list[PregnancyRow] = field(default_factory=list)
+    lactation: list[LactationRow] = field(default_factory=list)
+    monograph: list[MonographStatement] = field(default_factory=list)
+    verse_pairs: list[VersePair] = field(default_factory=list)
     drug_classes: list[DrugClass] = field(default_factory=list)
     drugs: list[Drug] = field(default_factory=list)
     herb_drug: list[HerbDrugInteraction] = field(default_factory=list)
@@ -84,6 +93,9 @@ class Corpus:
     class_interactions: list[ClassInteractionRow] = field(default_factory=list)
     # id(record) -> (file, line); filled by load_corpus
     origin: dict[int, tuple[str, int]] = field(default_factory=dict, repr=False)
+    # kind -> names (name_zh / id / name_en) of records that failed validation: references to them are
+    # not reported again as unknown (one broken herb line is one problem, not one per formula using it)
+    broken: dict[str, set[str]] = field(default_factory=dict, repr=False)
 
     def where(self, record: BaseModel) -> tuple[str, int | None]:
         return self.origin.get(id(record), ("<memory>", None))
@@ -106,8 +118,9 @@ def _list_fields(model: type[BaseModel]) -> set[str]:
     return out
 
 
-def _iter_raw(path: Path, model: type[BaseModel]) -> Iterator[tuple[int, dict]]:
-    """Yield (line, raw dict) for each record of one file, raising CorpusError on syntax errors."""
+def _iter_raw(path: Path, model: type[BaseModel]) -> Iterator[tuple[int, dict | CorpusError]]:
+    """Yield (line, raw dict) for each record of one file, or (line, CorpusError) for a record that cannot be
+    read (the file goes on); raise CorpusError when the file as a whole cannot be read."""
     rel = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -122,10 +135,9 @@ def _iter_raw(path: Path, model: type[BaseModel]) -> Iterator[tuple[int, dict]]:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
-                raise CorpusError(rel, n, None, f"invalid JSON: {e.msg} (column {e.colno})") from None
-            if not isinstance(obj, dict):
-                raise CorpusError(rel, n, None, "each line must be a JSON object")
-            yield n, obj
+                yield n, CorpusError(rel, n, None, f"invalid JSON: {e.msg} (column {e.colno})")
+                continue
+            yield n, obj if isinstance(obj, dict) else CorpusError(rel, n, None, "each line must be a JSON object")
     elif path.suffix == ".csv":
         lists = _list_fields(model)
         reader = csv.DictReader(io.StringIO(text))
@@ -133,13 +145,11 @@ def _iter_raw(path: Path, model: type[BaseModel]) -> Iterator[tuple[int, dict]]:
         if unknown:
             raise CorpusError(rel, 1, sorted(unknown)[0], "unknown column")
         for row in reader:
-            obj: dict = {}
-            for k, v in row.items():
-                if k is None:
-                    raise CorpusError(rel, reader.line_num, None, "more cells than columns")
-                if v is None or v == "":
-                    continue
-                obj[k] = [x for x in v.split(LIST_SEP) if x] if k in lists else v
+            if None in row:
+                yield reader.line_num, CorpusError(rel, reader.line_num, None, "more cells than columns")
+                continue
+            obj: dict = {k: [x for x in v.split(LIST_SEP) if x] if k in lists else v
+                         for k, v in row.items() if v is not None and v != ""}
             yield reader.line_num, obj
     elif path.suffix == ".yaml":
         try:
@@ -154,55 +164,81 @@ def _iter_raw(path: Path, model: type[BaseModel]) -> Iterator[tuple[int, dict]]:
             raise CorpusError(rel, node.start_mark.line + 1, None, "expected a list of records")
         for item in node.value:
             obj = yaml.SafeLoader(io.StringIO("")).construct_document(item)
-            if not isinstance(obj, dict):
-                raise CorpusError(rel, item.start_mark.line + 1, None, "each item must be a mapping")
-            yield item.start_mark.line + 1, obj
+            line = item.start_mark.line + 1
+            yield line, obj if isinstance(obj, dict) else CorpusError(rel, line, None, "each item must be a mapping")
     else:
         raise CorpusError(rel, None, None, f"unsupported file type {path.suffix}")
 
 
-def _first_error(e: ValidationError) -> tuple[str, str]:
-    err = e.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"]) or None
-    return loc or "", err["msg"]
+def scan_records(path: Path, model: type[BaseModel], label: str | None = None
+                 ) -> tuple[list[tuple[int, BaseModel]], list[tuple[CorpusError, dict | None]]]:
+    """Parse and validate one file, going on past bad records: (valid records, problems).
+
+    Each problem names the file (as ``label``), the line and the field, and comes with the raw record
+    when there was one (so references to it can be recognised)."""
+    label = label or str(path)
+    out: list[tuple[int, BaseModel]] = []
+    problems: list[tuple[CorpusError, dict | None]] = []
+    try:
+        for line, raw in _iter_raw(path, model):
+            if isinstance(raw, CorpusError):
+                problems.append((CorpusError(label, raw.line, raw.field, raw.message), None))
+                continue
+            try:
+                out.append((line, model.model_validate(raw)))
+            except ValidationError as e:
+                problems += [(CorpusError(label, line, loc or None, msg), raw) for loc, msg in _errors(e)]
+    except CorpusError as e:
+        problems.append((CorpusError(label, e.line, e.field, e.message), None))
+    return out, problems
+
+
+def _errors(e: ValidationError) -> list[tuple[str, str]]:
+    return [(".".join(str(p) for p in err["loc"]), err["msg"]) for err in e.errors()]
 
 
 def read_records(path: Path, model: type[BaseModel], label: str | None = None) -> list[tuple[int, BaseModel]]:
-    """Parse and validate one file; errors name the file (as ``label``), the line and the field."""
-    label = label or str(path)
-    out = []
-    for line, raw in _iter_raw(path, model):
-        try:
-            out.append((line, model.model_validate(raw)))
-        except ValidationError as e:
-            loc, msg = _first_error(e)
-            raise CorpusError(label, line, loc or None, msg) from None
-        except CorpusError as e:
-            raise CorpusError(label, e.line, e.field, e.message) from None
-    return out
+    """Parse and validate one file; the first problem is raised, naming the file (as ``label``), line and field."""
+    records, problems = scan_records(path, model, label)
+    if problems:
+        raise problems[0][0]
+    return records
 
 
-def load_corpus(corpora_dir: Path, check: bool = True) -> Corpus:
-    """Load every corpus file; with ``check``, also verify references between files."""
+def load_corpus(corpora_dir: Path, check: bool = True, label: str = "corpora") -> Corpus:
+    """Load every corpus file; with ``check``, also verify references and the safety invariants.
+
+    Problems name ``label``/<file>:<line>; the first is raised, saying how many more there are
+    (:func:`validate_corpus` returns them all)."""
+    corpus, problems = validate_corpus(corpora_dir, label, check=check)
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        raise CorpusError(first.file, first.line, first.field, first.message + more)
+    return corpus
+
+
+def validate_corpus(corpora_dir: Path, label: str = "corpora", check: bool = True) -> tuple[Corpus, list[CorpusError]]:
+    """Load every file and return the corpus with EVERY problem found: each bad record of each file, then
+    (with ``check``) broken references between files and broken safety invariants."""
+    from tcm.corpora.invariants import check_invariants
+
     corpus = Corpus()
+    problems: list[CorpusError] = []
     for kind, (rel, model) in FILES.items():
-        try:
-            records = read_records(corpora_dir / rel, model, label=f"corpora/{rel}")
-        except CorpusError as e:
-            if e.file.startswith("corpora/"):
-                raise
-            raise CorpusError(f"corpora/{rel}", e.line, e.field, e.message) from None
+        where = f"{label}/{rel}"
+        records, bad = scan_records(corpora_dir / rel, model, label=where)
+        problems += [p for p, _ in bad]
+        keys = {str(raw[k]) for _, raw in bad if raw for k in ("name_zh", "id", "name_en") if raw.get(k)}
+        if keys:
+            corpus.broken[kind] = keys
         bucket = getattr(corpus, kind)
         for line, rec in records:
             bucket.append(rec)
-            corpus.origin[id(rec)] = (f"corpora/{rel}", line)
+            corpus.origin[id(rec)] = (where, line)
     if check:
-        problems = check_references(corpus)
-        if problems:
-            first = problems[0]
-            more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-            raise CorpusError(first.file, first.line, first.field, first.message + more)
-    return corpus
+        problems += check_references(corpus) + check_invariants(corpus)
+    return corpus, problems
 
 
 # ------------------------------------------------------------ cross-checks
@@ -216,11 +252,14 @@ def check_references(corpus: Corpus) -> list[CorpusError]:
         f, line = corpus.where(rec)
         problems.append(CorpusError(f, line, fld, msg))
 
-    source_ids = {s.id for s in corpus.sources}
+    def known(kind: str, key: str) -> set[str]:
+        return _unique(corpus, getattr(corpus, kind), key, bad) | corpus.broken.get(kind, set())
+
+    source_ids = {s.id for s in corpus.sources} | corpus.broken.get("sources", set())
     _unique(corpus, corpus.sources, "id", bad)
-    herbs = _unique(corpus, corpus.herbs, "name_zh", bad)
-    syndromes = _unique(corpus, corpus.syndromes, "name_zh", bad)
-    diseases = _unique(corpus, corpus.diseases, "name_zh", bad)
+    herbs = known("herbs", "name_zh")
+    syndromes = known("syndromes", "name_zh")
+    diseases = known("diseases", "name_zh")
     _unique(corpus, corpus.formulas, "name_zh", bad)
     _unique(corpus, corpus.symptoms, "name_zh", bad)
 
@@ -251,16 +290,23 @@ def check_references(corpus: Corpus) -> list[CorpusError]:
         (corpus.dose_ranges, ("herb",)),
         (corpus.toxicity, ("herb",)),
         (corpus.pregnancy, ("herb",)),
+        (corpus.lactation, ("herb",)),
+        (corpus.monograph, ("herb",)),
     ):
         for r in rows:
             for fld in fields:
                 if getattr(r, fld) not in herbs:
                     bad(r, fld, f"unknown herb {getattr(r, fld)!r}")
-    for rows in (corpus.dose_ranges, corpus.toxicity, corpus.pregnancy):
+    for rows in (corpus.dose_ranges, corpus.toxicity, corpus.pregnancy, corpus.lactation, corpus.monograph):
         _unique(corpus, rows, "herb", bad)
+    for v in corpus.verse_pairs:
+        for side in ("herbs_a", "herbs_b"):
+            for i, h in enumerate(getattr(v, side)):
+                if h not in herbs:
+                    bad(v, f"{side}.{i}", f"unknown herb {h!r}")
 
-    classes = _unique(corpus, corpus.drug_classes, "id", bad)
-    drugs = _unique(corpus, corpus.drugs, "name_en", bad)
+    classes = known("drug_classes", "id")
+    drugs = known("drugs", "name_en")
     for d in corpus.drugs:
         for i, c in enumerate(d.classes):
             if c not in classes:

@@ -15,6 +15,7 @@ from tcm.corpora.io import Corpus
 from tcm.corpora.rules import incompatible_pairs
 from tcm.errors import TCMError
 from tcm.resolver import HerbMention, NameResolver
+from tcm.safety.patient import infer_state
 from tcm.safety.redflags import find_red_flags
 from tcm.types import (
     SEVERITY_ORDER,
@@ -23,10 +24,12 @@ from tcm.types import (
     Finding,
     HerbDrugInteraction,
     HerbItem,
+    InferredState,
     PatientFlags,
 )
 
-_KIND_ORDER = ("red_flag", "incompatibility_18", "antagonism_19", "herb_drug", "pregnancy", "dose", "toxicity")
+_KIND_ORDER = ("red_flag", "incompatibility_18", "antagonism_19", "herb_drug", "pregnancy", "lactation", "dose",
+               "toxicity")
 _RULE_KIND = {"18反": "incompatibility_18", "19畏": "antagonism_19"}
 _HD_SEVERITY = {"major": "high", "moderate": "moderate", "minor": "low"}
 _TOX_SEVERITY = {"大毒": "high", "有毒": "moderate", "小毒": "low"}
@@ -46,6 +49,7 @@ class SafetyEngine:
         self._dose = {r.herb: r for r in corpus.dose_ranges}
         self._tox = {r.herb: r for r in corpus.toxicity if r.grade != "无毒"}
         self._preg = {r.herb: r for r in corpus.pregnancy}
+        self._lact = {r.herb: r for r in corpus.lactation}
         self._drugs = {d.name_en: d for d in corpus.drugs}
         self._hd: dict[str, list[HerbDrugInteraction]] = defaultdict(list)
         for r in corpus.herb_drug:
@@ -74,8 +78,12 @@ class SafetyEngine:
         ``answer`` is what the assistant wrote: herbs it gives with a dose count (that is a
         recommendation); herbs it only names (in a caution, "not with 藜芦"), drugs and red flags
         it mentions do not, since they describe rather than prescribe.
+        Pregnancy and breastfeeding stated in ``text`` apply as the flags do (``result.inferred``
+        says so); a denial in the text never clears a flag the caller set.
         """
         flags = flags or PatientFlags()
+        inferred = self.patient_state(text, flags)
+        flags = flags.model_copy(update={i.state: True for i in inferred if i.applied})
         if not any(_present(x) for x in (herbs, drugs, text)):
             raise TCMError("nothing to check: give herbs, drugs or text")
         r = self.resolver
@@ -102,20 +110,30 @@ class SafetyEngine:
                             dose_text=m.dose_text) for m in herb_mentions],
             drugs=[DrugItem(input=m.input, id=f"drug:{m.name_en}", name_en=m.name_en) for m in drug_mentions],
             unresolved=unresolved,
+            inferred=inferred,
         )
         herb_names = list(dict.fromkeys(m.name_zh for m in herb_mentions))
         drug_names = list(dict.fromkeys(m.name_en for m in drug_mentions))
         findings = (
             self._incompatibilities(herb_names)
             + self._herb_drug(herb_names, drug_names)
-            + (self._pregnancy(herb_names) if flags.pregnant else [])
+            + (self._pregnancy(herb_names, _stated(inferred, "pregnant")) if flags.pregnant else [])
+            + (self._lactation(herb_names, _stated(inferred, "breastfeeding")) if flags.breastfeeding else [])
             + self._doses(herb_mentions)
             + self._toxicity(herb_names)
-            + (self._red_flags(text) if text else [])
+            + (self.red_flags(text) if text else [])
         )
         findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], _KIND_ORDER.index(f.kind)))
         result.findings = findings
         return result
+
+    def patient_state(self, text: str | None, flags: PatientFlags | None = None) -> list[InferredState]:
+        """Pregnancy and breastfeeding as ``text`` states or denies them; ``applied`` when that turns a rule on
+        (a flag the caller set stays as it is)."""
+        flags = flags or PatientFlags()
+        return [InferredState(state=s.state, value=s.value, words=s.words,
+                              applied=s.value and not getattr(flags, s.state))
+                for s in infer_state(text)]
 
     # ------------------------------------------------------------------ rules
     def _first(self, table: dict, herb: str):
@@ -147,8 +165,9 @@ class SafetyEngine:
             ))
         return out
 
-    def _pregnancy(self, herbs: list[str]) -> list[Finding]:
+    def _pregnancy(self, herbs: list[str], stated: str | None = None) -> list[Finding]:
         out = []
+        why_en, why_zh = _why(stated, "pregnancy", "妊娠")
         for h in herbs:
             via, row = self._first(self._preg, h)
             if not row:
@@ -156,8 +175,26 @@ class SafetyEngine:
             as_ = "" if via == h else f" (as {via})"
             out.append(Finding(
                 kind="pregnancy", severity="moderate" if row.category == "慎用" else "high", items=[h],
-                message_en=f"{h}{as_} is {_PREG_EN[row.category]} in pregnancy (孕妇{row.category}).",
-                message_zh=f"{h}{'' if via == h else f'（同{via}）'}：孕妇{row.category}。",
+                message_en=f"{h}{as_} is {_PREG_EN[row.category]} in pregnancy (孕妇{row.category}){why_en}.",
+                message_zh=f"{h}{'' if via == h else f'（同{via}）'}：孕妇{row.category}{why_zh}。",
+                evidence=row.sources,
+            ))
+        return out
+
+    def _lactation(self, herbs: list[str], stated: str | None = None) -> list[Finding]:
+        """Cited cautions while breastfeeding. Unlike pregnancy categories, which each monograph states for
+        itself, they are about the plant, so a processed form (红参, 炙甘草) carries its herb's row."""
+        out = []
+        why_en, why_zh = _why(stated, "breastfeeding", "哺乳")
+        for h in herbs:
+            via, row = next(((n, self._lact[n]) for n in self.resolver.lineage(h) if n in self._lact), (None, None))
+            if not row:
+                continue
+            as_en, as_zh = ("", "") if via == h else (f" (as {via})", f"（同{via}）")
+            out.append(Finding(
+                kind="lactation", severity=row.severity, items=[h],
+                message_en=f"While breastfeeding, {h}{as_en}: {row.effect_en.rstrip('.')}{why_en}.",
+                message_zh=f"哺乳期{h}{as_zh}：{row.effect_zh.rstrip('。')}{why_zh}。",
                 evidence=row.sources,
             ))
         return out
@@ -265,7 +302,8 @@ class SafetyEngine:
                     ))
         return out
 
-    def _red_flags(self, text: str) -> list[Finding]:
+    def red_flags(self, text: str) -> list[Finding]:
+        """Red-flag findings for free text (what the user wrote): an emergency ends herbal advice."""
         return [
             Finding(
                 kind="red_flag", severity="critical", items=[flag.id],
@@ -276,6 +314,17 @@ class SafetyEngine:
             )
             for flag, words in find_red_flags(text)
         ]
+
+
+def _stated(inferred: list[InferredState], state: str) -> str | None:
+    """The words a state was read from, when the text (not a flag) turned its rules on."""
+    return next((i.words for i in inferred if i.state == state and i.applied), None)
+
+
+def _why(words: str | None, en: str, zh: str) -> tuple[str, str]:
+    if not words:
+        return "", ""
+    return f" ({en} read from the text: \u201c{words}\u201d)", f"（据问题中“{words}”判断为{zh}期）"
 
 
 def _present(x: object) -> bool:

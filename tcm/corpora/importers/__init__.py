@@ -8,7 +8,9 @@ Anything that needs a person's attention goes into the report's ``notes``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -17,7 +19,7 @@ from tcm.corpora.io import CURATED_ONLY, FILES, Corpus, check_references, read_r
 from tcm.corpora.rules import root_of
 from tcm.corpora.summaries import formula_summaries, herb_summaries
 from tcm.errors import CorpusError, DatasetError
-from tcm.types import DoseRangeRow, Herb, IncompatibilityRow, Source
+from tcm.types import DoseRangeRow, Herb, IncompatibilityRow, LactationRow, Source, VersePair
 
 OVERRIDES = Path(__file__).resolve().parents[3] / "corpora" / "overrides"
 
@@ -66,7 +68,7 @@ def run_import(datasets_dir: Path, corpora_dir: Path, overrides: Path = OVERRIDE
         notes.append(f"formulas: herb {name!r} unresolved (in {', '.join(used_in)})")
 
     rules = _incompatibility_rules(overrides / "incompatibilities.yaml")
-    wanted = {i.herb for f in fx.formulas for i in f.composition} | {h for r in rules for h in (*r[1], *r[2])}
+    wanted = {i.herb for f in fx.formulas for i in f.composition} | {h for r in rules for h in r.herbs()}
     for name in sorted(wanted - set(herbs)):
         if name in symmap:
             herbs[name] = symmap_herb(symmap[name])
@@ -80,6 +82,7 @@ def run_import(datasets_dir: Path, corpora_dir: Path, overrides: Path = OVERRIDE
     parents = {n: h.form_of for n, h in herbs.items()}
     root = {n: root_of(n, parents) for n in herbs}
     incompat = _expand_rules(rules, root, set(ph.stated_incompatibilities), notes)
+    verse_pairs = _verse_pairs(rules, set(herbs), notes)
     doses = {r.herb: r for r in ph.dose_ranges}
     curated_doses = [row for _, row in read_records(overrides / "doses.yaml", DoseRangeRow)]
     doses.update({row.herb: row for row in curated_doses})
@@ -121,6 +124,9 @@ def run_import(datasets_dir: Path, corpora_dir: Path, overrides: Path = OVERRIDE
         dose_ranges=[doses[n] for n in sorted(doses)],
         toxicity=sorted(ph.toxicity, key=lambda r: r.herb),
         pregnancy=sorted(ph.pregnancy, key=lambda r: r.herb),
+        lactation=_lactation(final_herbs, overrides / "lactation.yaml", notes),
+        monograph=sorted(ph.monograph, key=lambda r: r.herb),
+        verse_pairs=verse_pairs,
     )
     for kind in CURATED_ONLY:  # hand-curated tables: their master copy is corpora/ itself
         rel, model = FILES[kind]
@@ -176,12 +182,78 @@ def _extra_herbs(path: Path) -> list[Herb]:
     return out
 
 
-Rule = tuple[str, list[str], list[str], list[str], str | None]  # (rule, a, b, sources, note)
+@dataclass(frozen=True)
+class Rule:
+    """One entry of overrides/incompatibilities.yaml: the verse's words on each side and the herbs they cover."""
+
+    rule: str
+    verse_a: dict[str, list[str]]
+    verse_b: dict[str, list[str]]
+    sources: list[str]
+
+    @property
+    def a(self) -> list[str]:
+        return [h for herbs in self.verse_a.values() for h in herbs]
+
+    @property
+    def b(self) -> list[str]:
+        return [h for herbs in self.verse_b.values() for h in herbs]
+
+    def herbs(self) -> list[str]:
+        return self.a + self.b
 
 
 def _incompatibility_rules(path: Path) -> list[Rule]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    return [(r["rule"], list(r["a"]), list(r["b"]), list(r["sources"]), r.get("note")) for r in data]
+    return [Rule(r["rule"], {k: list(v) for k, v in r["verse_a"].items()},
+                 {k: list(v) for k, v in r["verse_b"].items()}, list(r["sources"])) for r in data]
+
+
+def _verse_pairs(rules: list[Rule], herbs: set[str], notes: list[str]) -> list[VersePair]:
+    """One row per pair of verse words (乌 with 半), with the corpus herbs each word covers."""
+    out = []
+    for r in rules:
+        for wa, side_a in r.verse_a.items():
+            for wb, side_b in r.verse_b.items():
+                a, b = [h for h in side_a if h in herbs], [h for h in side_b if h in herbs]
+                if not a or not b:
+                    notes.append(f"rules: {r.rule} verse pair {wa}–{wb} left out: none of its herbs is in the corpus")
+                    continue
+                out.append(VersePair(rule=r.rule, verse_a=wa, verse_b=wb, herbs_a=a, herbs_b=b, sources=r.sources))
+    return out
+
+
+_LACTATION_WORD = {"禁用": "high", "忌用": "high", "慎用": "moderate"}
+
+
+def _lactation(herbs: list[Herb], path: Path, notes: list[str]) -> list[LactationRow]:
+    """Breastfeeding cautions: the pharmacopoeia's own (a 哺乳期 caution; 回乳 among the functions), then the
+    curated, cited rows of overrides/lactation.yaml (one row per herb; the pharmacopoeia's row stands)."""
+    rows: dict[str, LactationRow] = {}
+    for h in herbs:
+        if "chp-2010" not in h.sources:
+            continue
+        for c in h.cautions:
+            m = re.search(r"哺乳期[^，。；]*?(禁用|忌用|慎用)", c)
+            if m:
+                word = m.group(1)
+                rows[h.name_zh] = LactationRow(
+                    herb=h.name_zh, severity=_LACTATION_WORD[word], sources=["chp-2010"],
+                    effect_en=f"the pharmacopoeia says: use {'with caution' if word == '慎用' else 'not at all'} "
+                              f"while breastfeeding (哺乳期{word}).",
+                    effect_zh=f"药典：哺乳期{word}。")
+        if h.name_zh not in rows and any("回乳" in f for f in h.functions):
+            rows[h.name_zh] = LactationRow(
+                herb=h.name_zh, severity="moderate", sources=["chp-2010"],
+                effect_en="the pharmacopoeia lists stopping lactation (回乳) among its functions: it may reduce the "
+                          "milk supply.",
+                effect_zh="药典列其功能有“回乳”：可减少乳汁分泌。")
+    for _, row in read_records(path, LactationRow):
+        if row.herb in rows:
+            notes.append(f"lactation: {row.herb} has a pharmacopoeia row; the curated row is not used")
+            continue
+        rows[row.herb] = row
+    return [rows[h] for h in sorted(rows)]
 
 
 def _expand_rules(rules: list[Rule], root: dict[str, str], stated: set[tuple[str, str]], notes: list[str]
@@ -193,9 +265,10 @@ def _expand_rules(rules: list[Rule], root: dict[str, str], stated: set[tuple[str
     stated_sym |= {(b, a) for a, b in stated_sym}
     rows: list[IncompatibilityRow] = []
     covered: set[tuple[str, str]] = set()
-    for rule, side_a, side_b, sources, _note in rules:
-        for a in side_a:
-            for b in side_b:
+    for r in rules:
+        rule, sources = r.rule, r.sources
+        for a in r.a:
+            for b in r.b:
                 if a not in herbs or b not in herbs:
                     missing = [x for x in (a, b) if x not in herbs]
                     notes.append(f"rules: {rule} {a}–{b} left out: no herb record for {', '.join(missing)}")

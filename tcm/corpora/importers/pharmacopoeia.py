@@ -29,7 +29,7 @@ from tcm.corpora.names import (
 )
 from tcm.corpora.summaries import herb_summaries
 from tcm.errors import DatasetError
-from tcm.types import FLAVOURS, MERIDIANS, DoseRangeRow, Herb, PregnancyRow, ToxicityRow
+from tcm.types import FLAVOURS, MERIDIANS, DoseRangeRow, Herb, MonographStatement, PregnancyRow, ToxicityRow
 
 __all__ = [
     "CHP_FILE",
@@ -470,6 +470,8 @@ class PharmacopoeiaImport:
     # (herb, max_g, text) where the OCR lost the lower bound but kept the upper ('～3g'); these
     # become DoseRangeRows with only dose_max_g.
     dose_max_only: list[tuple[str, float, str]] = field(default_factory=list)
+    # toxicity and dose exactly as each monograph states them (never overridden), for the invariants
+    monograph: list[MonographStatement] = field(default_factory=list)
 
     def herb(self, name_zh: str) -> Herb | None:
         return next((h for h in self.herbs if h.name_zh == name_zh), None)
@@ -813,6 +815,7 @@ def import_pharmacopoeia(
     doses: list[DoseRangeRow] = []
     tox: list[ToxicityRow] = []
     preg: list[PregnancyRow] = []
+    stated: list[MonographStatement] = []
     skipped: list[str] = []
     mismatches: list[str] = []
     max_only: list[tuple[str, float, str]] = []
@@ -886,6 +889,10 @@ def import_pharmacopoeia(
             skipped.append(f"dose {name}: no 用法与用量 section")
         if tox_grade:
             tox.append(ToxicityRow(herb=name, grade=tox_grade, sources=row_src))
+        stated_max = dose[1] if dose else (d.dose.max_g if d.dose and d.dose.reason else None)
+        if tox_grade or stated_max is not None:
+            stated.append(MonographStatement(herb=name, toxicity=tox_grade, dose_min_g=dose[0] if dose else None,
+                                             dose_max_g=stated_max, sources=row_src))
         if preg_cat:
             preg.append(PregnancyRow(herb=name, category=preg_cat, sources=row_src))
     skipped.extend(notes)
@@ -899,6 +906,7 @@ def import_pharmacopoeia(
         pinyin_mismatches=mismatches,
         renamed=renamed,
         dose_max_only=max_only,
+        monograph=stated,
     )
 
 
