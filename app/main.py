@@ -155,6 +155,12 @@ class Handlers:
         except TCMError as e:
             yield history, gr.skip(), render.safety_panel(None, patient=patient, note=str(e)), "", gr.skip(), None
             return
+        urgent = [f for f in result.findings if f.kind == "red_flag"]
+        if urgent:  # a red flag ends herbal advice: the banner and the urgent-care guidance only
+            from tcm.safety.emergency import guidance
+
+            history[-1] = {"role": "assistant", "content": render.answer_text(guidance(urgent, lang))}
+            result.findings = urgent
         state = {"question": question, "answer": None, "language": lang}
         yield (history, gr.skip(), self._panel(result.findings, lang, patient),
                render.red_flag_banner(result.findings, lang), render.citations_html(None), state)

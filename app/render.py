@@ -53,6 +53,7 @@ KIND = {
     "antagonism_19": ("Antagonistic pair (19 antagonisms)", "十九畏配伍禁忌"),
     "herb_drug": ("Herb–drug interaction", "中药与西药相互作用"),
     "pregnancy": ("Pregnancy", "妊娠禁忌"),
+    "lactation": ("Breastfeeding", "哺乳期慎用"),
     "dose": ("Dose above the pharmacopoeia limit", "超出药典剂量"),
     "toxicity": ("Toxic herb", "有毒中药"),
 }
@@ -131,7 +132,10 @@ def generator_line(info: GeneratorInfo | None) -> str:
 
 
 def answer_markdown(answer: Answer) -> str:
-    """The finished chat message: the answer, its sources as links, contradicted claims, the generator line."""
+    """The finished chat message: the answer, its sources as links, contradicted claims, the generator line.
+    An emergency answer is the urgent-care guidance and nothing else."""
+    if answer.emergency:
+        return answer_text(answer.answer)
     parts = [answer_text(answer.answer)]
     if answer.citations:
         by_id: dict[str, list[int]] = {}

@@ -1,6 +1,7 @@
 """`tcm.assistant`: a question in Chinese or English becomes a cited, claim-checked, safety-checked answer.
 
-Pipeline: detect the language → link entities (the shared resolver) → retrieve (when the
+Pipeline: detect the language → stop at a red flag (urgent-care guidance only, no generator) →
+link entities (the shared resolver) → retrieve (when the
 retrieval index is built) → numbered facts from the graph, each with its id and sources →
 generate → parse [n] citations → check claims against the graph → run the safety engine over
 the question, the patient's drugs and flags, and the answer. Safety runs in code after
@@ -24,14 +25,17 @@ from tcm.safety.engine import SafetyEngine
 from tcm.types import Answer, Citation, Fact, PatientFlags
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_WORD = re.compile(r"[A-Za-z]{2,}")
 _CITE = re.compile(r"\[(\d{1,3})\]")
 _ROLE_EN = {"君": "sovereign", "臣": "minister", "佐": "assistant", "使": "envoy"}
 MAX_ENTITIES = 4
 
 
 def detect_language(text: str) -> str:
-    """'zh' when the question has Chinese characters, else 'en'."""
-    return "zh" if _CJK.search(text) else "en"
+    """'zh' when Chinese characters outnumber English words, else 'en': an English question that names a herb
+    in characters ("can she take 补阳还五汤?") is answered in English."""
+    cjk = len(_CJK.findall(text))
+    return "zh" if cjk and cjk >= len(_WORD.findall(text)) else "en"
 
 
 @dataclass
@@ -63,6 +67,11 @@ class Assistant:
         if not question:
             raise TCMError("empty question")
         lang = detect_language(question)
+        urgent = self.emergency(question, lang)
+        if urgent is not None:
+            yield urgent.answer
+            yield urgent
+            return
         facts = self.facts_for(question, lang)
         prompt = Prompt(question=question, language=lang, facts=facts)
         parts: list[str] = []
@@ -79,11 +88,46 @@ class Assistant:
         quoted = {c.claim for c in claims if c.id.startswith("formula:") and c.claim not in wrong}
         prescribed = "\n".join(s for s in _sentences(text) if _strip_cites(s) not in quoted)
         safety = self.engine.check(drugs=drugs, flags=flags or PatientFlags(), text=question, answer=prescribed)
+        safety.findings += self._formula_state_findings(question, flags or PatientFlags(), safety)
         yield Answer(
             question=question, language=lang, answer=text,
             citations=[Citation(n=n, id=by_n[n].id, sources=by_n[n].sources) for n in cited],
             facts=facts, claims=claims, findings=safety.findings, generator=self.generator.info,
+            inferred=safety.inferred,
         )
+
+    def _formula_state_findings(self, question: str, flags: PatientFlags, safety) -> list:
+        """Pregnancy and lactation rules for the herbs of a formula the question names ("哺乳期能喝当归补血汤吗"):
+        the patient would take every herb in it. Only those two rules: a formula's own pairs and its batch
+        amounts are what the textbook gives, not a prescription for this patient."""
+        state = flags.model_copy(update={i.state: True for i in safety.inferred if i.applied})
+        if not (state.pregnant or state.breastfeeding):
+            return []
+        have = {(f.kind, tuple(f.items)) for f in safety.findings}
+        out = []
+        for kind, name, _ in self.resolver.scan_all(question)[2]:
+            herbs = [i.herb for i in self.store.composition(name)] if kind == "formula" else []
+            if not herbs:
+                continue
+            for f in self.engine.check(herbs=herbs, flags=state).findings:
+                if f.kind in ("pregnancy", "lactation") and (f.kind, tuple(f.items)) not in have:
+                    have.add((f.kind, tuple(f.items)))
+                    out.append(f.model_copy(update={"message_en": f"{f.message_en} (in {name})",
+                                                    "message_zh": f"{f.message_zh}（{name}所含）"}))
+        return out
+
+    def emergency(self, question: str, lang: str) -> Answer | None:
+        """A red flag ends herbal advice: the answer is urgent-care guidance in the user's language and nothing
+        else. The generator is never called, so no model, prompt or retrieved text can add a herb, a formula or
+        a dose to it."""
+        from tcm.safety.emergency import guidance
+
+        flags = self.engine.red_flags(question)
+        if not flags:
+            return None
+        info = self.generator.info.model_copy(update={"note": "not used: a red flag ends herbal advice"})
+        return Answer(question=question, language=lang, answer=guidance(flags, lang), findings=flags,
+                      generator=info, inferred=self.engine.patient_state(question), emergency=True)
 
     # ------------------------------------------------------------------ facts
     def entities(self, question: str) -> list[str]:

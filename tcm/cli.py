@@ -122,7 +122,9 @@ def check(
         "--text", help="Free text (a question) to scan for herbs, drugs and red flags")] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Safety check: 十八反/十九畏, pregnancy, dose, toxicity, herb–drug interactions, red flags."""
+    """Safety check: 十八反/十九畏, pregnancy, lactation, dose, toxicity, herb–drug interactions, red flags.
+
+    Pregnancy and breastfeeding stated in --text ("我怀孕了", "I'm nursing") apply as the flags do."""
     from tcm.safety import default_engine
     from tcm.types import PatientFlags
 
@@ -130,6 +132,7 @@ def check(
     if json_out:
         _emit_json(result.model_dump(mode="json"))
         return
+    _print_inferred(result.inferred)
     seen = ", ".join(f"{h.name_zh}" + (f" {h.dose_g:g} g" if h.dose_g is not None else "") for h in result.herbs)
     out.print(f"herbs: {escape(seen) or '—'}")
     out.print(f"drugs: {escape(', '.join(d.name_en for d in result.drugs)) or '—'}")
@@ -146,6 +149,14 @@ def check(
         out.print(f"  {escape(f.message_en)}\n  {escape(f.message_zh)}\n  evidence: {escape(', '.join(f.evidence))}")
 
 
+def _print_inferred(inferred) -> None:
+    """Say which patient state was read from the text, so nobody wonders why a pregnancy rule applied."""
+    for i in inferred:
+        state = i.state if i.value else f"not {i.state}"
+        how = "rules applied" if i.applied else ("already set" if i.value else "no rule applied")
+        out.print(f"[dim]read from the text: {state} (\u201c{escape(i.words)}\u201d; {how})[/dim]")
+
+
 # ------------------------------------------------------------------ ask
 
 
@@ -154,6 +165,7 @@ def ask(
     question: Annotated[str, typer.Argument(help="A question in Chinese or English")],
     drugs: Annotated[str | None, typer.Option("--drugs", help="The patient's Western drugs")] = None,
     pregnant: Annotated[bool, typer.Option("--pregnant", help="The patient is pregnant")] = False,
+    breastfeeding: Annotated[bool, typer.Option("--breastfeeding", help="The patient is breastfeeding")] = False,
     generator: GeneratorOpt = None,
     model: ModelOpt = None,
     gguf_file: GgufOpt = None,
@@ -174,7 +186,7 @@ def ask(
     engine = default_engine()
     assistant = Assistant(open_graph(backend), engine.resolver, engine, gen)
     answer: Answer | None = None
-    for piece in assistant.stream(question, drugs, PatientFlags(pregnant=pregnant)):
+    for piece in assistant.stream(question, drugs, PatientFlags(pregnant=pregnant, breastfeeding=breastfeeding)):
         if isinstance(piece, Answer):
             answer = piece
         elif not json_out:
@@ -194,6 +206,7 @@ def ask(
     for f in answer.findings:
         out.print(f"[{_SEVERITY_STYLE[f.severity]}]{f.severity.upper()}[/] {f.kind} · {escape('、'.join(f.items))}: "
                   f"{escape(f.message_en if answer.language == 'en' else f.message_zh)}")
+    _print_inferred(answer.inferred)
     info = answer.generator
     out.print(f"[dim]generator: {info.backend}{' ' + info.model if info.model else ''}"
               f"{' + ' + info.adapter if info.adapter else ''}[/dim]")

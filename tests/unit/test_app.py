@@ -162,12 +162,21 @@ def test_chat_streams_a_slow_model_piece_by_piece(embedded_store, tmp_path):
     assert "transformers · model slow-test-double" in outs[-1][0][-1]["content"]
 
 
-def test_chat_in_chinese_answers_in_chinese_with_red_flag_banner(handlers):
+def test_chat_emergency_shows_the_banner_and_guidance_only(handlers):
+    """A red flag ends herbal advice: no answer from the graph, no herb findings, the urgent-care guidance."""
     out = last(handlers.chat("我胸口痛，还能吃丹参吗？", None, ["华法林"], True, False))
-    history, _, safety, banner, _, state = out
-    assert state["language"] == "zh" and "根据知识图谱" in history[-1]["content"]
+    history, _, safety, banner, citations, state = out
+    shown = history[-1]["content"]
+    assert state["language"] == "zh" and "120" in shown and "急救" in shown
+    assert "根据知识图谱" not in shown and "丹参" not in shown and "Generator" not in shown
     assert 'data-kind="red_flag"' in banner and "紧急" in banner
-    assert safety.index('data-kind="red_flag"') < safety.index('data-kind="herb_drug"')
+    assert 'data-kind="red_flag"' in safety and 'data-kind="herb_drug"' not in safety
+    assert 'data-entity-id' not in citations
+
+
+def test_chat_lactation_from_the_patient_panel(handlers):
+    *_, safety, banner, _, _ = last(handlers.chat("当归的功效是什么？", None, [], False, True))
+    assert 'data-kind="lactation"' in safety and "Breastfeeding" in safety and banner == ""
 
 
 def test_empty_question_changes_nothing(handlers):
@@ -188,9 +197,12 @@ def test_chat_without_a_graph_still_checks_safety(tmp_path):
     from tcm.kg.embedded import EmbeddedStore
 
     h = Handlers(Services(store=EmbeddedStore(tmp_path / "missing.lbug"), generator=GroundedGenerator()), tmp_path)
-    history, _, safety, banner, _, _ = last(h.chat("I have chest pain, can I take danshen?", [], ["warfarin"], 0, 0))
+    history, _, safety, banner, _, _ = last(h.chat("Can I take danshen?", [], ["warfarin"], 0, 0))
     assert "cannot answer" in history[-1]["content"] and "tcm build" in history[-1]["content"]
-    assert 'data-kind="red_flag"' in banner and 'data-kind="herb_drug"' in safety
+    assert banner == "" and 'data-kind="herb_drug"' in safety
+    history, _, safety, banner, _, _ = last(h.chat("I have chest pain, can I take danshen?", [], ["warfarin"], 0, 0))
+    assert "ambulance" in history[-1]["content"] and "911" in history[-1]["content"]
+    assert 'data-kind="red_flag"' in banner and 'data-kind="herb_drug"' not in safety
     ok, text = h.s.status()
     assert not ok and "knowledge graph unavailable" in text
     assert "tcm build" in h.open_entity("herb:丹参")[0] and "tcm build" in h.cypher("MATCH (n) RETURN n", "")[0]
