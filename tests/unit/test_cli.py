@@ -109,9 +109,50 @@ def test_validate_lists_every_problem(tmp_path):
     f.write_text(f.read_text(encoding="utf-8").replace('"herb": "桂枝"', '"herb": "不存在草"'), encoding="utf-8")
     p = tcm("corpora", "validate", "--dir", str(corpora))
     assert p.returncode == 1
-    lines = p.stderr.strip().splitlines()
-    assert len(lines) >= 5 and all(line.startswith("corpora/formulas.jsonl:") for line in lines)
+    *lines, count = p.stderr.strip().splitlines()
+    assert len(lines) >= 5 and all(line.startswith(f"{corpora}/formulas.jsonl:") for line in lines)
+    assert count == f"{len(lines)} problem(s)"
     assert tcm("corpora", "validate", check=True).stdout.startswith("corpus valid")
+
+
+def _edit(path: Path, old: str, new: str) -> int:
+    """Replace the text of the first line that starts with ``old`` (or, for JSON lines, holds it); its number."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    n = next(i for i, line in enumerate(lines) if line.startswith(old) or (old.startswith('"') and old in line))
+    lines[n] = lines[n].replace(old, new) if new is not None else None
+    path.write_text("\n".join(x for x in lines if x is not None) + "\n", encoding="utf-8")
+    return n + 1
+
+
+def test_validate_reports_every_problem_of_a_corrupted_corpus_in_one_run(tmp_path):
+    """附子 set to 无毒, its maximum to 150 g, a 十八反 row deleted, plus schema errors in two files: all at once,
+    each with its file and line in the folder validated; and the build refuses the same corpus."""
+    corpora = tmp_path / "bad"
+    shutil.copytree(REPO / "corpora", corpora)
+    rules = corpora / "rules"
+    tox = _edit(rules / "toxicity.csv", "附子,有毒,", "附子,无毒,")
+    dose = _edit(rules / "dose_ranges.csv", "附子,3,15,", "附子,3,150,")
+    _edit(rules / "incompatibilities.csv", "18反,甘草,甘遂,", None)
+    verse = _edit(rules / "verse_pairs.csv", "18反,草,遂,", "18反,草,遂,")
+    preg = _edit(rules / "pregnancy.csv", "红花,慎用,", "红花,maybe,")
+    herbs = corpora / "herbs.jsonl"
+    bad_herb = _edit(herbs, '"name_zh": "丁香", "name_zh_hant": "丁香"', '"name_zh": "丁香", "name_zh_hant": 7')
+    p = tcm("corpora", "validate", "--dir", str(corpora))
+    assert p.returncode == 1 and "Traceback" not in p.stderr
+    lines = p.stderr.strip().splitlines()
+    expected = [f"{rules}/toxicity.csv:{tox}: grade: 附子 is 无毒 here but 有毒 in its monograph",
+                f"{rules}/dose_ranges.csv:{dose}: dose_max_g: 附子: maximum 150 g is above the monograph's 15 g",
+                f"{rules}/verse_pairs.csv:{verse}: herbs_b: the 18反 verse pairs 草 with 遂, but "
+                "rules/incompatibilities.csv lacks 甘草–甘遂",
+                f"{rules}/pregnancy.csv:{preg}: category:", f"{herbs}:{bad_herb}: name_zh_hant:"]
+    for e in expected:
+        assert any(line.startswith(e) for line in lines), (e, lines)
+    assert lines[-1] == f"{len(lines) - 1} problem(s)" and len(lines) - 1 == len(expected)
+
+    # the build refuses it, naming the first problem and how many more there are
+    b = tcm("build", env={"TCM_DATA_DIR": str(tmp_path / "data"), "TCM_CORPORA_DIR": str(corpora)})
+    assert b.returncode == 1 and "and 4 more problems" in b.stderr and "Traceback" not in b.stderr
+    assert not (tmp_path / "data" / "graph.lbug").exists()
 
 
 def test_stats_json():

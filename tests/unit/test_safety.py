@@ -137,3 +137,76 @@ def test_cli_errors_and_table():
     assert empty.returncode == 1 and empty.stderr.strip() == "error: nothing to check: give herbs, drugs or text"
     table = run_cli("check", "--herbs", "甘草 海藻")
     assert table.returncode == 0 and "incompatibility_18" in table.stdout
+
+
+def test_lactation_only_for_a_breastfeeding_patient(engine):
+    bf = PatientFlags(breastfeeding=True)
+    r = engine.check("大黄9g，当归6g，黄芪15g", flags=bf)
+    lact = {tuple(f.items): f for f in r.findings if f.kind == "lactation"}
+    assert set(lact) == {("大黄",), ("当归",)}
+    assert lact[("大黄",)].evidence == ["chp-2010"] and "哺乳期慎用" in lact[("大黄",)].message_zh
+    assert lact[("当归",)].evidence == ["lactmed-dong-quai"] and "LactMed" in lact[("当归",)].message_en
+    assert "lactation" not in kinds(engine.check("大黄9g，当归6g"))
+    assert "lactation" not in kinds(engine.check("大黄9g", flags=PatientFlags(pregnant=True)))
+    zhi = [f for f in engine.check("炙甘草6g", flags=bf).findings if f.kind == "lactation"][0]
+    assert zhi.items == ["炙甘草"] and "as 甘草" in zhi.message_en and zhi.severity == "low"
+
+
+def test_lactation_table_is_cited_and_every_source_exists(corpus):
+    ids = {s.id: s for s in corpus.sources}
+    assert len(corpus.lactation) >= 8
+    for row in corpus.lactation:
+        assert row.sources and all(s in ids for s in row.sources), row
+        for s in row.sources:
+            if s.startswith("lactmed-"):
+                src = ids[s]
+                assert "Drugs and Lactation Database" in src.title and ("NBK" in (src.note or "") + (src.url or ""))
+
+
+@pytest.mark.parametrize(("text", "state", "value"), [
+    ("我怀孕了，可以吃附子吗？", "pregnant", True),
+    ("孕妇能喝益母草吗？", "pregnant", True),
+    ("I'm 8 weeks pregnant, is safflower safe?", "pregnant", True),
+    ("We're expecting a baby in March", "pregnant", True),
+    ("我没有怀孕，可以吃附子吗？", "pregnant", False),
+    ("我不是孕妇", "pregnant", False),
+    ("I'm not pregnant; can I take safflower?", "pregnant", False),
+    ("我在哺乳期，可以喝当归汤吗？", "breastfeeding", True),
+    ("正在喂奶，能吃人参吗", "breastfeeding", True),
+    ("I'm nursing my baby", "breastfeeding", True),
+    ("I am not breastfeeding", "breastfeeding", False),
+    ("I stopped breastfeeding last year", "breastfeeding", False),
+    ("我不在哺乳期", "breastfeeding", False),
+])
+def test_patient_state_from_text(engine, text, state, value):
+    got = {i.state: i for i in engine.patient_state(text)}
+    assert got[state].value is value and got[state].words
+
+
+@pytest.mark.parametrize("text", ["我想怀孕，备孕期间能喝红花茶吗", "trying to get pregnant, is dong quai OK?",
+                                  "我已经断奶了，能吃人参吗", "附子有毒吗？", "the nursing home staff asked about ginseng"])
+def test_no_state_from_plans_weaning_or_nothing(engine, text):
+    assert not [i for i in engine.patient_state(text) if i.value]
+
+
+def test_stated_state_applies_the_rules_and_says_so(engine):
+    r = engine.check(text="我怀孕了，桃仁能吃吗？")
+    preg = [f for f in r.findings if f.kind == "pregnancy"]
+    assert [f.items for f in preg] == [["桃仁"]] and "据问题中“我怀孕了”" in preg[0].message_zh
+    assert [(i.state, i.value, i.applied) for i in r.inferred] == [("pregnant", True, True)]
+    denied = engine.check(text="我没有怀孕，桃仁能吃吗？", flags=PatientFlags(pregnant=True))
+    assert kinds(denied)["pregnancy"] == [["桃仁"]]  # a flag the caller set wins over the text
+    assert [(i.value, i.applied) for i in denied.inferred] == [(False, False)]
+
+
+def test_cli_breastfeeding_and_text_state():
+    p = run_cli("check", "--herbs", "大黄9g", "--breastfeeding", "--json")
+    assert p.returncode == 0, p.stderr
+    assert [f["items"] for f in json.loads(p.stdout)["findings"] if f["kind"] == "lactation"] == [["大黄"]]
+    p = run_cli("check", "--text", "I'm nursing my baby, can I take ginseng?", "--json")
+    doc = json.loads(p.stdout)
+    assert [f["items"] for f in doc["findings"] if f["kind"] == "lactation"] == [["人参"]]
+    assert doc["inferred"] == [{"state": "breastfeeding", "value": True, "words": "I'm nursing my baby",
+                                "applied": True}]
+    table = run_cli("check", "--text", "我怀孕了，附子能吃吗")
+    assert "read from the text: pregnant" in table.stdout and "pregnancy" in table.stdout
