@@ -5,7 +5,7 @@
 // Keep in step with schema.neo4j.cypher and tcm/kg/rows.py (tests/contract checks both).
 
 CREATE NODE TABLE Herb(id STRING PRIMARY KEY, name_zh STRING, name_zh_hant STRING, pinyin STRING, pinyin_plain STRING, latin STRING, name_en STRING, aliases STRING[], names STRING[], nature STRING, flavours STRING[], meridians STRING[], functions STRING[], indications STRING[], dose_min_g DOUBLE, dose_max_g DOUBLE, toxicity STRING, pregnancy STRING, form_of STRING, herb_group STRING, processing_forms STRING[], categories STRING[], cautions STRING[], external_ids STRING[], summary_en STRING, summary_zh STRING, sources STRING[]);
-CREATE NODE TABLE Formula(id STRING PRIMARY KEY, name_zh STRING, name_zh_hant STRING, pinyin STRING, pinyin_plain STRING, name_en STRING, names STRING[], category STRING, subcategory STRING, functions STRING[], classical_source STRING, summary_en STRING, summary_zh STRING, sources STRING[]);
+CREATE NODE TABLE Formula(id STRING PRIMARY KEY, name_zh STRING, name_zh_hant STRING, pinyin STRING, pinyin_plain STRING, name_en STRING, names STRING[], category STRING, subcategory STRING, functions STRING[], classical_source STRING, dose_basis STRING, summary_en STRING, summary_zh STRING, sources STRING[]);
 CREATE NODE TABLE Syndrome(id STRING PRIMARY KEY, name_zh STRING, name_zh_hant STRING, code STRING, term_number STRING, synonyms STRING[], names STRING[], parent STRING, name_en STRING, sources STRING[]);
 CREATE NODE TABLE Disease(id STRING PRIMARY KEY, name_zh STRING, name_zh_hant STRING, code STRING, term_number STRING, synonyms STRING[], names STRING[], parent STRING, name_en STRING, sources STRING[]);
 CREATE NODE TABLE Symptom(id STRING PRIMARY KEY, name_zh STRING, name_zh_hant STRING, name_en STRING, names STRING[], sources STRING[]);

@@ -175,16 +175,20 @@ class Assistant:
         syndromes = [r[0] for r in self.store.query(
             "MATCH (f:Formula)-[:TREATS]->(s:Syndrome) WHERE f.name_zh = $n RETURN s.name_zh", {"n": name}).rows]
         funcs = node.get("functions") or []
+        from tcm.corpora.summaries import BATCH_EN, BATCH_ZH
+
+        batch = node.get("dose_basis") == "batch"
         if lang == "zh":
             made_of = "、".join(item(i) for i in comp)
-            out = [(f"{name}{'出自' + src if src else ''}，组成：{made_of}。", node["sources"])]
+            out = [(f"{name}{'出自' + src if src else ''}，组成：{made_of}。" + (BATCH_ZH if batch else ""),
+                    node["sources"])]
             if funcs or syndromes:
                 treats = "、".join(syndromes) or "（未列）"
                 out.append((f"{name}功用：{'，'.join(funcs)}；主治：{treats}。", node["sources"]))
             return out
         en_name = f"{name} ({node.get('pinyin', '')}; {node.get('name_en') or ''})"
-        out = [(f"{en_name}{', from ' + src if src else ''}, consists of {', '.join(item(i) for i in comp)}.",
-                node["sources"])]
+        out = [(f"{en_name}{', from ' + src if src else ''}, consists of {', '.join(item(i) for i in comp)}."
+                + (f" {BATCH_EN}" if batch else ""), node["sources"])]
         if funcs or syndromes:
             out.append((f"{name} functions (Chinese terms): {', '.join(funcs)}; indicated for: "
                         f"{', '.join(syndromes) or '(not listed)'}.", node["sources"]))

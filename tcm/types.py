@@ -118,6 +118,9 @@ class Formula(Record):
     symptoms: list[str] = []
     composition: list[Ingredient] = Field(min_length=1)
     classical_source: str | None = Field(None, description="Book it comes from: 《伤寒论》")
+    dose_basis: Literal["batch"] | None = Field(
+        None, description="'batch': the amounts make the whole recipe (丸/散 ground and taken a portion at a time), "
+                          "not a daily dose")
     summary_en: str = ""
     summary_zh: str = ""
 

@@ -165,11 +165,19 @@ def _ingredient(i: Ingredient, sep: str) -> str:
     return i.herb
 
 
+# What a formula's amounts mean when they make the whole recipe (丸/散 ground and taken a portion at a time).
+BATCH_ZH = "以上为全方制剂总量（研末或制丸后每次取服一部分），不是每日用量。"
+BATCH_EN = "These amounts make the whole batch of the recipe (ground or made into pills and taken a portion at a " \
+           "time); they are not daily doses."
+
+
 def formula_summaries(f: Formula) -> tuple[str, str]:
     """(summary_en, summary_zh) for a formula: what it is, its composition, functions and indications."""
     cat = f.category + (f"（{f.subcategory}）" if f.subcategory else "")
     zh = [f"{f.name_zh}（{f.pinyin}）：{cat}" + (f"，出自{f.classical_source}" if f.classical_source else "") + "。"]
     zh.append("组成：" + "、".join(_ingredient(i, "") for i in f.composition) + "。")
+    if f.dose_basis == "batch":
+        zh.append(BATCH_ZH)
     if f.functions:
         zh.append("功用：" + "、".join(f.functions) + "。")
     if f.syndromes or f.symptoms:
@@ -179,6 +187,8 @@ def formula_summaries(f: Formula) -> tuple[str, str]:
     en = [f"{title} ({f.name_zh}" + (f"; {f.name_en}" if f.name_en else "") + f"): a formula of the {cat} category"
           + (f" from {f.classical_source}" if f.classical_source else "") + "."]
     en.append("Composition: " + ", ".join(_ingredient(i, " ") for i in f.composition) + ".")
+    if f.dose_basis == "batch":
+        en.append(BATCH_EN)
     if f.functions:
         en.append("Functions (Chinese terms): " + ", ".join(f.functions) + ".")
     if f.syndromes:

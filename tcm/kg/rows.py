@@ -108,6 +108,7 @@ def graph_rows(corpus: Corpus) -> GraphData:
                 "subcategory": f.subcategory,
                 "functions": f.functions,
                 "classical_source": f.classical_source,
+                "dose_basis": f.dose_basis,
                 "summary_en": f.summary_en,
                 "summary_zh": f.summary_zh,
                 "sources": f.sources,

@@ -278,12 +278,30 @@ def test_curated_corrections(imported) -> None:
 
 
 @needs_data
+def test_content_corrections_with_their_sources(imported) -> None:
+    """Issue 12: 桂枝汤's 炙甘草 6 g, 血府逐瘀汤's doses and 《医林改错》, 麻黄杏仁薏苡甘草汤 from 《金匮要略》,
+    丁香柿蒂汤's book title, and 丸/散 batch amounts marked as such."""
+    gz = {i.herb: (i.dose_g, i.dose_text) for i in _formula(imported, "桂枝汤").composition}
+    assert gz == {"桂枝": (9.0, None), "白芍": (9.0, None), "炙甘草": (6.0, None), "生姜": (9.0, None),
+                  "大枣": (None, "3枚")}
+    xf = _formula(imported, "血府逐瘀汤")
+    assert xf.classical_source == "《医林改错》" and "fangjixue-textbook" in xf.sources
+    assert {i.herb: i.dose_g for i in xf.composition} == {
+        "桃仁": 12, "红花": 9, "当归": 9, "地黄": 9, "川芎": 4.5, "赤芍": 6, "牛膝": 9, "桔梗": 4.5, "柴胡": 3,
+        "枳壳": 6, "甘草": 6}
+    assert _formula(imported, "麻黄杏仁薏苡甘草汤").classical_source == "《金匮要略》"
+    assert _formula(imported, "丁香柿蒂汤").classical_source == "《症因脉治》"
+    assert _formula(imported, "升麻葛根汤").dose_basis == "batch"  # curated: 为粗末，每服三钱
+    assert _formula(imported, "麻黄汤").dose_basis is None
+
+
+@needs_data
 def test_sources_and_syndromes(imported, gbt) -> None:
     by_id = {s.id: s for s in imported.sources}
     assert by_id["classic-shang-han-lun"].title == "《伤寒论》"
     assert by_id["classic-shang-han-lun"].note == "汉•张仲景"
     assert all(s.kind == "classic" for s in imported.sources)
-    fixed = {"fangjixue", "curated", "fangjixue-textbook-roles"}
+    fixed = {"fangjixue", "curated", "fangjixue-textbook-roles", "fangjixue-textbook"}
     assert all(set(f.sources) <= fixed | set(by_id) for f in imported.formulas)
     gbt_names = {s.name_zh for s in gbt.syndromes}
     own = {s.name_zh for s in imported.syndromes}

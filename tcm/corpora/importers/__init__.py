@@ -101,7 +101,7 @@ def run_import(datasets_dir: Path, corpora_dir: Path, overrides: Path = OVERRIDE
             h = h.model_copy(update={"summary_en": en, "summary_zh": zh})
         final_herbs.append(h)
     formulas = []
-    for f in fx.formulas:
+    for f in _batch_amounts(fx.formulas, doses, parents, notes):
         f = f.model_copy(update={"aliases": sorted(fx.aliases.get(f.name_zh, []))})
         en, zh = formula_summaries(f)
         formulas.append(f.model_copy(update={"summary_en": en, "summary_zh": zh}))
@@ -138,6 +138,26 @@ def run_import(datasets_dir: Path, corpora_dir: Path, overrides: Path = OVERRIDE
         raise CorpusError("<import>", None, None, f"{len(problems)} problems, nothing written: {listed}")
     write_corpus(corpus, corpora_dir)
     return {"counts": corpus.counts(), "notes": notes}
+
+
+_BATCH_FORMS = ("丸", "散", "丹", "膏", "胶", "锭")
+
+
+def _batch_amounts(formulas, doses: dict[str, DoseRangeRow], parents: dict[str, str | None], notes: list[str]):
+    """Mark a 丸/散/丹/膏 recipe whose amounts cannot be a daily dose (an herb at more than twice the
+    pharmacopoeia's daily maximum) as batch amounts; curated entries (overrides/formulas.yaml) stand."""
+    out = []
+    for f in formulas:
+        if f.dose_basis is None and f.name_zh.endswith(_BATCH_FORMS):
+            over = [f"{i.herb} {i.dose_g:g} g" for i in f.composition if i.dose_g
+                    and (row := doses.get(i.herb) or doses.get(parents.get(i.herb) or ""))
+                    and i.dose_g > 2 * row.dose_max_g]
+            if over:
+                f = f.model_copy(update={"dose_basis": "batch"})
+                notes.append(f"formulas: {f.name_zh} amounts read as the whole batch ({', '.join(over[:3])} "
+                             "is more than twice the daily maximum)")
+        out.append(f)
+    return out
 
 
 def _add_common_names(herbs: dict[str, Herb], path: Path, notes: list[str]) -> None:

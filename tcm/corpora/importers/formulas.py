@@ -396,8 +396,8 @@ def default_resolver(
 
 
 _CORRECTIONS = {"name_zh", "category", "subcategory", "classical_source", "composition", "functions",
-                "syndromes", "symptoms", "pinyin"}
-_OVERRIDE_KEYS = {"name_en", "en_coined", "roles", "why"} | _CORRECTIONS
+                "syndromes", "symptoms", "pinyin", "dose_basis"}
+_OVERRIDE_KEYS = {"name_en", "en_coined", "roles", "why", "sources"} | _CORRECTIONS
 
 
 def load_formula_overrides(path: Path | None = DEFAULT_OVERRIDES) -> dict:
@@ -576,7 +576,7 @@ def import_formulas(
                 own_syndromes.add(term)
             linked.append(target or term)
         book_ids, display = _books(o.get("classical_source") or row["方药来源"], title_fixes, books)
-        sources = [*(row.get("sources") or [SOURCE_ID]), *book_ids, CURATED]
+        sources = [*(row.get("sources") or [SOURCE_ID]), *book_ids, CURATED, *(o.get("sources") or [])]
         sources += [ROLES_SOURCE_ID] if any(i.role for i in comp) else []
         if not o.get("name_en"):
             report.append(f"{name}: no English name in the overrides")
@@ -592,6 +592,7 @@ def import_formulas(
             symptoms=sym_terms,
             composition=comp,
             classical_source=display,
+            dose_basis=o.get("dose_basis"),
             sources=_unique(sources),
         )
         if alts:

@@ -48,6 +48,7 @@ __all__ = [
 CHP_FILE = Path("pharmacopoeia") / "chp_herb_monographs.txt"
 SOURCE_ID = "chp-2010"
 DEFAULT_OVERRIDES = Path(__file__).resolve().parents[3] / "corpora" / "overrides" / "herbs.yaml"
+OCR_FIXES = DEFAULT_OVERRIDES.with_name("ocr_fixes.yaml")
 
 # 乌头 group: the book lists these five together in every 乌头 incompatibility clause
 # ("不宜与川乌、制川乌、草乌、制草乌、附子同用"); their processed forms join through form_of.
@@ -495,6 +496,18 @@ class _Draft:
     same: dict[str, str] = field(default_factory=dict)  # section key → monograph it equals
 
 
+def apply_ocr_fixes(text: str, path: Path | None = OCR_FIXES) -> tuple[str, list[str]]:
+    """The monograph text with the curated character corrections applied (overrides/ocr_fixes.yaml), in order;
+    notes for fixes that matched nothing (the source copy changed, or the fix is no longer needed)."""
+    notes: list[str] = []
+    for fix in _load_overrides(path):
+        n = text.count(fix["wrong"])
+        if not n:
+            notes.append(f"ocr_fixes: {fix['wrong']!r} not found")
+        text = text.replace(fix["wrong"], fix["right"])
+    return text, notes
+
+
 def _read_text(path: Path) -> str:
     if not path.is_file():
         raise DatasetError(f"pharmacopoeia monographs not found: {path}")
@@ -688,8 +701,9 @@ def import_pharmacopoeia(
 ) -> PharmacopoeiaImport:
     """Read the monographs (and SymMap for names/ids) into herbs and rule rows."""
     datasets_dir = Path(datasets_dir)
-    text = _read_text(datasets_dir / CHP_FILE)
+    text, fixed = apply_ocr_fixes(_read_text(datasets_dir / CHP_FILE))
     monographs, notes = parse_monographs(text)
+    notes += fixed
     if len(monographs) < 100:
         raise DatasetError(
             f"{datasets_dir / CHP_FILE}: only {len(monographs)} monographs found; layout changed?"
