@@ -21,6 +21,7 @@ def corpus_stats(c: Corpus) -> dict[str, int]:
         "formula ingredients": len(ingredients),
         "ingredients with dose in grams": sum(1 for i in ingredients if i.dose_g is not None),
         "ingredients with 君臣佐使 role": sum(1 for i in ingredients if i.role),
+        "formulas whose amounts are the whole batch (丸/散)": sum(1 for f in c.formulas if f.dose_basis == "batch"),
         "syndromes": len(c.syndromes),
         "syndromes with GB/T code": sum(1 for s in c.syndromes if s.code),
         "diseases": len(c.diseases),
@@ -31,5 +32,8 @@ def corpus_stats(c: Corpus) -> dict[str, int]:
         "dose-range rows": len(c.dose_ranges),
         "toxicity rows": len(c.toxicity),
         "pregnancy rows": len(c.pregnancy),
+        "lactation rows": len(c.lactation),
+        "monograph statements (toxicity, dose)": len(c.monograph),
+        "verse pairs (十八反/十九畏)": len(c.verse_pairs),
         "sources": len(c.sources),
     }

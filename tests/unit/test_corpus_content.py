@@ -9,8 +9,8 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-OCR_VARIANTS = re.compile(r"[瘕瘾瘸癜癓瘤瘢徵症]瘕|消瘕|化瘕|口眼[唱瞩嘱]斜|疏肝败坏气|祛风敖寒|骨蒸蒡热|热人|和胄|趺打|月经不凋|"
-                          r"须发旱白|颏发|破直通经|邰结|瘀胂|I夕h|\.夕h|消化遒|曰疮|口千|中瑟")
+OCR_VARIANTS = re.compile(r"[瘕瘾瘸癜癓瘤瘢徵症]瘕|消瘕|化瘕|口眼[唱瞩嘱]斜|疏肝败坏气|祛风敖寒|骨蒸蒡热|热人|和胄|"
+                          r"趺打|月经不凋|须发旱白|颏发|破直通经|邰结|瘀胂|I夕h|\.夕h|消化遒|曰疮|口千|中瑟")
 
 
 def test_no_ocr_character_error_left_in_herb_facts(corpus):

@@ -184,7 +184,8 @@ def test_patient_state_from_text(engine, text, state, value):
 
 
 @pytest.mark.parametrize("text", ["我想怀孕，备孕期间能喝红花茶吗", "trying to get pregnant, is dong quai OK?",
-                                  "我已经断奶了，能吃人参吗", "附子有毒吗？", "the nursing home staff asked about ginseng"])
+                                  "我已经断奶了，能吃人参吗", "附子有毒吗？",
+                                  "the nursing home staff asked about ginseng"])
 def test_no_state_from_plans_weaning_or_nothing(engine, text):
     assert not [i for i in engine.patient_state(text) if i.value]
 

@@ -1,6 +1,6 @@
 """The safety evaluation set (evals/safety/cases.jsonl) scores >= 0.98 precision and recall on every finding kind.
 
-Cases of the classes in :data:`PENDING` test work on another branch of issue 12 (the one name layer,
+Cases of the classes in the runner's ``PENDING_CLASSES`` test work on another branch of issue 12 (the one name layer,
 nothing-dropped parsing, doses per herb, Han units). They are scored in a test of their own that is
 expected to fail here; it is strict, so it fails loudly once that work lands and the classes pass,
 and the classes then move back into the main test.
@@ -17,7 +17,6 @@ from tcm.safety import SafetyEngine
 
 RUNNER = Path(__file__).resolve().parents[2] / "evals" / "safety" / "run.py"
 MIN = 0.98
-PENDING = {"names"}  # classes names/* (issue 12 items 1-3, branch `names`)
 
 
 def _runner():
@@ -35,7 +34,7 @@ def _assert_scores(res: dict) -> None:
 
 def test_safety_eval_precision_and_recall(corpus):
     run = _runner()
-    cases = run.select(run.load_cases(), exclude=PENDING)
+    cases = run.select(run.load_cases(), exclude=run.PENDING_CLASSES)
     assert len(cases) >= 430
     _assert_scores(run.evaluate(cases, SafetyEngine(corpus)))
 
@@ -52,4 +51,5 @@ def test_every_kind_is_covered():
 @pytest.mark.xfail(strict=True, reason="name layer, nothing dropped, doses per herb, Han units: branch `names`")
 def test_pending_classes_from_the_names_branch(corpus):
     run = _runner()
-    _assert_scores(run.evaluate(run.select(run.load_cases(), only=PENDING), SafetyEngine(corpus)))
+    assert run.PENDING_CLASSES, "nothing pending: remove this test"
+    _assert_scores(run.evaluate(run.select(run.load_cases(), only=run.PENDING_CLASSES), SafetyEngine(corpus)))
