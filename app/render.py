@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
+from tcm.kg.base import label_of
 from tcm.types import SEVERITY_ORDER, Answer, CompositionItem, Finding, GeneratorInfo, Neighbour
 
 # severity → (English, Chinese, colour); icons are inline SVG so they show without an emoji font
@@ -63,19 +64,10 @@ LABEL_COLOUR = {"Herb": "#15803d", "Formula": "#b45309", "Syndrome": "#7c3aed", 
                 "Symptom": "#0e7490", "Drug": "#1d4ed8", "DrugClass": "#1e3a8a", "Compound": "#4d7c0f",
                 "Enzyme": "#a16207", "Source": "#6b7280"}
 # id prefix → node label (Source ids carry no prefix)
-PREFIX_LABEL = {"herb": "Herb", "formula": "Formula", "syndrome": "Syndrome", "disease": "Disease",
-                "symptom": "Symptom", "drug": "Drug", "drugclass": "DrugClass", "compound": "Compound",
-                "enzyme": "Enzyme"}
 
 
 def esc(v: Any) -> str:
     return html.escape("" if v is None else str(v), quote=True)
-
-
-def label_of(entity_id: str) -> str:
-    """The node label an id belongs to (``herb:甘草`` → Herb; an id without a known prefix is a Source)."""
-    prefix = entity_id.split(":", 1)[0] if ":" in entity_id else ""
-    return PREFIX_LABEL.get(prefix, "Source")
 
 
 def short_name(entity_id: str) -> str:

@@ -68,7 +68,7 @@ class Services:
                     from tcm.kg import open_graph
 
                     store = open_graph(self.backend)
-                store.query("MATCH (h:Herb) RETURN count(h)")  # fail now, with the reason, not mid-answer
+                store.node("herb:甘草")  # fail now, with the reason, not mid-answer
             except TCMError as e:
                 if self._store is None and store is not None:
                     store.close()
@@ -190,20 +190,11 @@ class Services:
     def sources(self) -> dict[str, dict[str, Any]]:
         """Every Source node by id (title, year, PMID, DOI, URL), read once."""
         if self._sources is None:
-            rows = self.store().query("MATCH (s:Source) RETURN s").rows
-            self._sources = {r[0]["id"]: r[0] for r in rows if isinstance(r[0], dict) and r[0].get("id")}
+            self._sources = {s["id"]: s for s in self.store().sources() if s.get("id")}
         return self._sources
 
     def node(self, entity_id: str) -> dict[str, Any] | None:
-        from app.render import label_of
-
-        label = label_of(entity_id)
-        rows = self.store().query(f"MATCH (n:{label}) WHERE n.id = $id RETURN n", {"id": entity_id}).rows
-        if not rows or not isinstance(rows[0][0], dict):
-            return None
-        node = dict(rows[0][0])
-        node.setdefault("label", label)
-        return node
+        return self.store().node(entity_id)
 
     def neighbours(self, entity_id: str, limit: int = 400) -> list[Neighbour]:
         return self.store().neighbours(entity_id, limit)

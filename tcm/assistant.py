@@ -20,7 +20,7 @@ from tcm.generation.claims import check_claims
 from tcm.generation.claims import sentences as _sentences
 from tcm.generation.claims import strip_citations as _strip_cites
 from tcm.kg.base import GraphStore
-from tcm.resolver import NameResolver
+from tcm.names import NameResolver
 from tcm.safety.engine import SafetyEngine
 from tcm.types import Answer, Citation, Fact, PatientFlags
 
@@ -154,8 +154,7 @@ class Assistant:
         return facts
 
     def _node(self, label: str, name: str) -> dict:
-        rows = self.store.query(f"MATCH (n:{label}) WHERE n.name_zh = $n RETURN n", {"n": name}).rows
-        return rows[0][0] if rows else {}
+        return self.store.node(f"{label.lower()}:{name}") or {}
 
     def _formula_facts(self, name: str, lang: str) -> list[tuple[str, list[str]]]:
         node = self._node("Formula", name)
@@ -172,8 +171,7 @@ class Assistant:
             role = f" ({_ROLE_EN[i.role]})" if i.role else ""
             return f"{i.herb} {dose.replace('g', ' g') if i.dose_g is not None else dose}{role}".strip()
 
-        syndromes = [r[0] for r in self.store.query(
-            "MATCH (f:Formula)-[:TREATS]->(s:Syndrome) WHERE f.name_zh = $n RETURN s.name_zh", {"n": name}).rows]
+        syndromes = self.store.formula_syndromes(name).get(name, [])
         funcs = node.get("functions") or []
         from tcm.corpora.summaries import BATCH_EN, BATCH_ZH
 

@@ -31,6 +31,9 @@ err = Console(stderr=True, soft_wrap=True)
 
 BackendOpt = Annotated[str | None, typer.Option("--backend", "-b", help="embedded (default) or neo4j")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+UnitsOpt = Annotated[str, typer.Option(
+    "--units", help="Classical units: modern (1 两 = 30 g, 1 钱 = 3 g) or han (Eastern Han: 1 两 = 15.625 g, "
+    "1 斤 = 250 g; 柯雪帆 1983)")]
 # which generator answers (`tcm ask`, `tcm app`)
 GeneratorOpt = Annotated[str | None, typer.Option(
     "--generator", help="grounded (no model), transformers or openai; default from TCM_GENERATOR")]
@@ -120,6 +123,7 @@ def check(
     breastfeeding: Annotated[bool, typer.Option("--breastfeeding", help="The patient is breastfeeding")] = False,
     text: Annotated[str | None, typer.Option(
         "--text", help="Free text (a question) to scan for herbs, drugs and red flags")] = None,
+    units: UnitsOpt = "modern",
     json_out: JsonOpt = False,
 ) -> None:
     """Safety check: 十八反/十九畏, pregnancy, lactation, dose, toxicity, herb–drug interactions, red flags.
@@ -128,7 +132,8 @@ def check(
     from tcm.safety import default_engine
     from tcm.types import PatientFlags
 
-    result = default_engine().check(herbs, drugs, PatientFlags(pregnant=pregnant, breastfeeding=breastfeeding), text)
+    result = default_engine().check(herbs, drugs, PatientFlags(pregnant=pregnant, breastfeeding=breastfeeding), text,
+                                    units=units)
     if json_out:
         _emit_json(result.model_dump(mode="json"))
         return
@@ -240,6 +245,7 @@ def analyze(
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="dask scheduler address (default: a LocalCluster of --workers processes)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
+    units: UnitsOpt = "modern",
     json_out: JsonOpt = False,
 ) -> None:
     """Batch formula analysis: herbs and grams, nearest formulas, profile, syndromes, safety findings per row.
@@ -269,7 +275,7 @@ def analyze(
             bar.update(task, completed=done, total=total, rows=rows, rate=rows / elapsed)
 
         summary = analyze_file(spec, output, fmt=fmt, report=report, workers=workers, chunk_size=chunk_size,
-                               engine=engine, scheduler=scheduler, progress=progress)
+                               engine=engine, scheduler=scheduler, progress=progress, units=units)
     if json_out:
         _emit_json(summary.as_dict())
     else:

@@ -55,18 +55,12 @@ def _load_runner(name: str):
 
 
 def safety_suite(engine) -> dict:
-    """Figures per finding kind; cases of classes another branch is fixing (the runner's PENDING_CLASSES) are
-    counted apart, with how many of them fail."""
+    """Figures per finding kind over every case, and how many cases fail."""
     run = _load_runner("safety")
     cases = run.load_cases()
-    res = run.evaluate(run.select(cases, exclude=run.PENDING_CLASSES), engine)
+    res = run.evaluate(cases, engine)
     pr = {k: {"precision": c["precision"], "recall": c["recall"]} for k, c in res["kinds"].items()}
-    out = {"cases": res["cases"], "by_kind": pr, "failures": len(res["failures"])}
-    pending = run.select(cases, only=run.PENDING_CLASSES) if run.PENDING_CLASSES else []
-    if pending:
-        out["pending"] = {"classes": sorted(run.PENDING_CLASSES), "cases": len(pending),
-                          "failures": len(run.evaluate(pending, engine)["failures"])}
-    return out
+    return {"cases": res["cases"], "by_kind": pr, "failures": len(res["failures"])}
 
 
 def injection_suite(assistant) -> dict:
@@ -330,10 +324,7 @@ def _suite_md(name: str, res: dict) -> list[str]:
     if "skipped" in res:
         return [f"Skipped: {res['skipped']}.", ""]
     if name == "safety":
-        wait = res.get("pending")
-        more = (f" Not scored here: {wait['cases']} cases of {', '.join(wait['classes'])} (fixed on another "
-                f"branch), {wait['failures']} failing." if wait else "")
-        return [f"{res['cases']} cases, {res['failures']} failures.{more}", "",
+        return [f"{res['cases']} cases, {res['failures']} failures.", "",
                 *_table(["kind", "precision", "recall"],
                         [[k, v["precision"], v["recall"]] for k, v in res["by_kind"].items()])]
     if name == "injection":

@@ -7,9 +7,17 @@ loader, so a field that validates here is a property in the graph.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 Nature = Literal["大寒", "寒", "微寒", "凉", "平", "微温", "温", "热", "大热"]
 Toxicity = Literal["无毒", "小毒", "有毒", "大毒"]
@@ -20,6 +28,22 @@ IncompatibilityRule = Literal["18反", "19畏"]
 
 FLAVOURS = ("辛", "甘", "酸", "苦", "咸", "淡", "涩", "微辛", "微甘", "微酸", "微苦", "微咸", "微涩")
 MERIDIANS = ("心", "肝", "脾", "肺", "肾", "胃", "胆", "大肠", "小肠", "膀胱", "三焦", "心包")
+
+
+class OmitEmpty(BaseModel):
+    """A result whose newer optional fields (``omit_empty``) are left out of its JSON while unset, so that
+    documents of the stable CLI contract only grow where there is something to say."""
+
+    omit_empty: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _omit_empty(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for k in self.omit_empty:
+                if data.get(k) is None:
+                    data.pop(k, None)
+        return data
 
 
 class Record(BaseModel):
@@ -187,23 +211,41 @@ class IncompatibilityRow(Record):
     note: str | None = None
 
 
+DoseUse = Literal["internal", "external", "processed"]
+
+
 class DoseRangeRow(Record):
     """The pharmacopoeia's daily dose range for a herb, in grams.
 
     ``dose_min_g`` may be missing where only the upper bound is legible in the source
-    (the safety engine needs the maximum; a lower bound is never guessed).
+    (the safety engine needs the maximum; a lower bound is never guessed). A herb has one row
+    without ``form`` (the herb as its monograph describes it) and may have more for a preparation
+    the monograph doses apart (青礞石: 煎汤 10～15 g beside 3～6 g in pills). ``use`` says when the
+    monograph gives no internal dose at all: ``external`` (外用 only: 巴豆, 红粉) or ``processed``
+    (internal use only after processing, 一般炮制后用: 川乌, 草乌); such rows have no maximum.
     """
 
     herb: str
     dose_min_g: float | None = Field(None, gt=0)
-    dose_max_g: float = Field(gt=0)
+    dose_max_g: float | None = Field(None, gt=0)
     note: str | None = None
+    form: str | None = Field(None, description="Preparation this range is for: 煎汤 (decoction), a processed form")
+    use: DoseUse = "internal"
 
     @model_validator(mode="after")
     def _ordered(self) -> DoseRangeRow:
-        if self.dose_min_g is not None and self.dose_min_g > self.dose_max_g:
+        if self.dose_max_g is None and self.use == "internal":
+            raise ValueError("dose_max_g is required unless use is external or processed")
+        if self.dose_max_g is not None and self.use != "internal":
+            raise ValueError(f"a row with use {self.use!r} has no internal dose; leave dose_min_g/dose_max_g empty")
+        if self.dose_min_g is not None and (self.dose_max_g is None or self.dose_min_g > self.dose_max_g):
             raise ValueError(f"dose_min_g {self.dose_min_g} > dose_max_g {self.dose_max_g}")
         return self
+
+    @property
+    def key(self) -> str:
+        """What is unique per row: the herb, and the preparation when the row is for one."""
+        return f"{self.herb}/{self.form}" if self.form else self.herb
 
 
 class ToxicityRow(Record):
@@ -396,14 +438,20 @@ class PatientFlags(BaseModel):
     age_group: Literal["adult", "child", "elderly"] | None = None
 
 
-class HerbItem(BaseModel):
+class HerbItem(OmitEmpty):
     """A herb as the check understood it (``id`` is the graph id)."""
+
+    omit_empty: ClassVar[tuple[str, ...]] = ("ambiguous", "notes")
 
     input: str
     id: str
     name_zh: str
     dose_g: float | None = None
     dose_text: str | None = None
+    ambiguous: list[str] | None = Field(
+        None, description="Every herb the written name may mean, when more than one (沙参: 北沙参, 南沙参); "
+                          "the check treats it as each")
+    notes: list[str] | None = Field(None, description="Preparation notes written with it (先煎, 后下)")
 
 
 class DrugItem(BaseModel):
@@ -412,8 +460,10 @@ class DrugItem(BaseModel):
     name_en: str
 
 
-class Finding(BaseModel):
+class Finding(OmitEmpty):
     """One safety finding: what, how serious, about which items, why (evidence), in both languages."""
+
+    omit_empty: ClassVar[tuple[str, ...]] = ("parts", "units", "ambiguous")
 
     kind: FindingKind
     severity: FindingSeverity
@@ -424,6 +474,15 @@ class Finding(BaseModel):
     mechanism: str | None = None
     inferred: bool = False
     path: list[str] | None = Field(None, description="Graph path of an inferred interaction")
+    parts: list[HerbItem] | None = Field(
+        None, description="A dose finding about a herb written more than once or in several processed forms: "
+                          "the lines whose grams were added up")
+    units: Literal["modern", "han"] | None = Field(
+        None, description="A dose finding: the convention classical units were read by (modern: 1 两 = 30 g; "
+                          "han: 1 两 = 15.625 g)")
+    ambiguous: dict[str, list[str]] | None = Field(
+        None, description="Written names behind the finding that may mean several herbs, with every herb each "
+                          "may mean (the finding holds for the herb in `items`)")
 
 
 class InferredState(BaseModel):
@@ -443,6 +502,7 @@ class CheckResult(BaseModel):
     unresolved: list[str] = []
     findings: list[Finding] = []
     inferred: list[InferredState] = Field([], description="Patient state inferred from the text")
+    units: Literal["modern", "han"] = Field("modern", description="How classical units were read")
 
 
 # ------------------------------------------------------------------ grounded answers
@@ -521,13 +581,15 @@ class SearchResult(BaseModel):
 # ------------------------------------------------------------------ batch analysis (tcm analyze)
 
 
-class AnalysisHerb(BaseModel):
+class AnalysisHerb(OmitEmpty):
     """A herb of an analysed prescription: what was written, the herb it is, grams when a weight was given."""
 
     input: str
     name_zh: str
     dose_g: float | None = None
     dose_text: str | None = Field(None, description="A dose with no weight: '4枚', '七十个'")
+    omit_empty: ClassVar[tuple[str, ...]] = ("ambiguous",)
+    ambiguous: list[str] | None = Field(None, description="Every herb the written name may mean, when more than one")
 
 
 class ScoredName(BaseModel):

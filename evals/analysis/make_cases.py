@@ -19,8 +19,8 @@ from pathlib import Path
 
 from tcm.config import settings
 from tcm.corpora.io import load_corpus
-from tcm.corpora.names import plain_pinyin, to_traditional
-from tcm.resolver import NameResolver
+from tcm.names import NameResolver
+from tcm.names.forms import plain_pinyin, to_traditional
 
 HERE = Path(__file__).resolve().parent
 

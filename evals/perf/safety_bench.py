@@ -20,7 +20,7 @@ import time
 from tcm.config import REPO_ROOT
 from tcm.corpora.io import load_corpus
 from tcm.evaluation import machine
-from tcm.resolver import NameResolver
+from tcm.names import NameResolver
 from tcm.safety import SafetyEngine
 from tcm.types import PatientFlags
 

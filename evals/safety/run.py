@@ -26,9 +26,6 @@ from pathlib import Path
 
 KINDS = ("incompatibility_18", "antagonism_19", "pregnancy", "lactation", "dose", "toxicity", "herb_drug", "red_flag")
 CASES = Path(__file__).with_name("cases.jsonl")
-# Classes whose fixes live on another branch of the same issue (issue 12: `names`, the one name layer and
-# doses per herb). The tests and `tcm eval` score them apart until that branch is merged; then this is emptied.
-PENDING_CLASSES: set[str] = {"names"}
 
 
 def load_cases(path: Path = CASES) -> list[dict]:

@@ -6,12 +6,13 @@ same function runs inline, in a process pool or on a dask cluster and gives the 
 records. Per chunk:
 
 1. every row is parsed by the shared resolver (:meth:`NameResolver.parse_herbs`; items are
-   memoised, so a piece such as ``麻黄9g`` is resolved once per process);
+   memoised, so a piece such as ``麻黄9g`` is resolved once per process and unit convention);
 2. the chunk becomes sparse matrices (rows × herbs: grams, dose proportions, presence);
 3. formula matching, the property profile, syndromes and rule detection are matrix products
    over the whole chunk;
-4. findings are rendered by the safety engine's own rule methods (memoised per herb, pair or
-   dose), so they are exactly what ``tcm check`` reports for the same herbs and drugs.
+4. findings are rendered by the safety engine's public rule methods (memoised per herb, pair or
+   dosed prescription), so they are exactly what ``tcm check`` reports for the same herbs and drugs.
+   Doses are added up per herb as the engine does; the arrays only pick the rows the engine is asked about.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import gc
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from itertools import combinations
 from typing import Any, NamedTuple
 
@@ -35,9 +37,10 @@ from tcm.analysis.index import (
     impute_grams,
 )
 from tcm.analysis.stats import SCORE_BINS, TEMP_BINS, Stats
-from tcm.resolver import _LIST_SEP, HerbMention, _split_after_doses
-from tcm.safety.engine import _KIND_ORDER
-from tcm.types import MERIDIANS, SEVERITY_ORDER
+from tcm.names import HerbMention
+from tcm.names.doses import clean_item, split_items
+from tcm.safety.engine import finding_order
+from tcm.types import MERIDIANS, Finding
 
 TOP_FORMULAS = 3
 TOP_SYNDROMES = 3
@@ -66,9 +69,12 @@ class _Item(NamedTuple):
     mentions: tuple[HerbMention, ...]
     unresolved: tuple[str, ...]
     cols: tuple[int, ...]
-    grams: tuple[float | None, ...]
+    grams: tuple[float | None, ...]  # weights for matching and profile: an ambiguous name's grams are shared
     judged: tuple[float, ...]  # the dose the engine judges: the top of a written range (6～12g -> 12); nan: none
     herbs: tuple[dict[str, Any], ...]  # the output form of each mention
+    raw: tuple[bool, ...]  # the engine flags the herb as not taken by mouth as written (生川乌, 巴豆)
+    note_only: tuple[str, ...]  # the notes, when the item is only a note (先煎) for the item before it
+    ambiguous: bool  # a name in it may mean several herbs
 
 
 class _Parsed(NamedTuple):
@@ -76,6 +82,8 @@ class _Parsed(NamedTuple):
     unresolved: list[str]
     drugs: tuple[str, ...]
     herbs: list[dict[str, Any]]
+    raw: tuple[bool, ...]
+    ambiguous: bool
 
 
 class _Cache(dict):
@@ -104,40 +112,64 @@ class _Cache(dict):
 
 
 class _Memo:
-    """Per-index memo of resolver and engine results (pure functions of their keys)."""
+    """Per-index, per-unit-convention memo of resolver and engine results (pure functions of their keys)."""
 
-    def __init__(self, index: AnalysisIndex) -> None:
+    def __init__(self, index: AnalysisIndex, units: str = "modern") -> None:
         self.index = index
+        self.units = units
         self.items = _Cache()  # item text -> _Item
         self.drugs = _Cache(20_000)  # drugs text -> (drug names, unresolved)
         self.findings = _Cache(50_000)  # rule key -> findings
+        self.dumps: dict[int, tuple[Finding, dict[str, Any]]] = {}  # id(finding) -> (finding, its JSON)
 
-    def _item(self, found: list[HerbMention], left: list[str]) -> _Item:
+    def _item(self, found: list[HerbMention], left: list[str], note_only: tuple[str, ...] = ()) -> _Item:
         col = self.index.col
+        engine = self.index.engine
         return _Item(
-            tuple(found), tuple(left), tuple(col[m.name_zh] for m in found), tuple(m.dose_g for m in found),
-            tuple(np.nan if m.dose_g is None else max(m.dose_g, getattr(m, "dose_max_g", None) or 0.0)
-                  for m in found),
-            tuple({"input": m.input, "name_zh": m.name_zh, "dose_g": m.dose_g, "dose_text": m.dose_text}
-                  for m in found),
+            tuple(found), tuple(left), tuple(col[m.name_zh] for m in found),
+            tuple(m.dose_g / len(m.ambiguous) if m.dose_g is not None and m.ambiguous else m.dose_g for m in found),
+            tuple(np.nan if m.dose_g is None else m.judged_g for m in found),
+            tuple({"input": m.input, "name_zh": m.name_zh, "dose_g": m.dose_g, "dose_text": m.dose_text,
+                   **({"ambiguous": list(m.ambiguous)} if m.ambiguous else {})} for m in found),
+            tuple(engine.raw_use(m) is not None for m in found),
+            note_only,
+            any(m.ambiguous for m in found),
         )
 
     def parse(self, text: str) -> list[_Item]:
-        """Exactly ``resolver.parse_herbs(text)``, one memoised item at a time.
+        """Exactly ``resolver.parse_herbs(text, units)``, one memoised item at a time.
 
         Items are independent except where 各 ("each") carries a dose back to the herbs before it
-        (黄连、黄芩各9g); such rows are parsed whole."""
+        (黄连、黄芩各9g), parsed whole, and where a note stands on its own after its herb (青礞石12g 先煎):
+        the note joins the last item that had a name, as the resolver does."""
+        resolver = self.index.resolver
         if "各" in text:
-            return [self._item(*self.index.resolver.parse_herbs(text))]
-        out = []
+            return [self._item(*resolver.parse_herbs(text, self.units))]
+        out: list[_Item] = []
+        keys: list[str] = []
+        last = -1  # the last item with a name in it (resolved or not)
         items = self.items
-        for item in _LIST_SEP.split(_split_after_doses(text)):
-            item = item.strip()  # the resolver strips each item too: ' 桂枝6g' reads as '桂枝6g'
+        for item in split_items(text, resolver.index.protected):
             hit = items.get(item) or items.lookup(item)
             if hit is None:
-                hit = self._item(*self.index.resolver.parse_herbs(item))
+                found, left = resolver.parse_herbs(item, self.units)
+                hit = self._item(found, left, () if found or left else clean_item(item)[1])
                 items.store(item, hit)
+            if hit.note_only:
+                if last >= 0 and out[last].mentions:
+                    key = keys[last] + "\x00" + "\x00".join(hit.note_only)
+                    noted = items.get(key) or items.lookup(key)
+                    if noted is None:
+                        prev = out[last]
+                        noted = self._item([replace(m, notes=m.notes + hit.note_only) for m in prev.mentions],
+                                           list(prev.unresolved))
+                        items.store(key, noted)
+                    out[last], keys[last] = noted, key
+                continue
+            if hit.mentions or hit.unresolved:
+                last = len(out)
             out.append(hit)
+            keys.append(item)
         return out
 
     def parse_drugs(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -149,71 +181,110 @@ class _Memo:
         return hit
 
     def finding(self, key: tuple) -> list[dict[str, Any]]:
-        """The engine's findings for one herb, pair or dose, as JSON dicts (memoised)."""
+        """The engine's findings for one herb, pair or dosed prescription, as JSON dicts (memoised)."""
         hit = self.findings.get(key) or self.findings.lookup(key)
         if hit is None:
             e = self.index.engine
             kind = key[0]
             if kind == "tox":
-                got = e._toxicity([key[1]])
+                got = e.toxicity([key[1]])
             elif kind == "preg":
-                got = e._pregnancy([key[1]])
-            elif kind == "dose":  # (dose, herb, grams, top of a written range or None)
-                extra = {"dose_max_g": key[3]} if key[3] is not None else {}
-                got = e._doses([HerbMention(input=key[1], name_zh=key[1], dose_g=key[2], **extra)])
+                got = e.pregnancy([key[1]])
+            elif kind == "dose":  # not memoised per row (rows rarely repeat): the engine memoises per herb
+                return [self.dumped(f) for f in e.doses(key[1], self.units)]
+            elif kind == "line":  # one line of a herb written once
+                got = e.doses([key[1]], self.units)
             elif kind == "inc":
-                got = e._incompatibilities([key[1], key[2]])
+                got = e.incompatibilities([key[1], key[2]])
             else:
-                got = e._herb_drug([key[1]], [key[2]])
+                got = e.herb_drug([key[1]], [key[2]])
             hit = [f.model_dump(mode="json") for f in got]
             self.findings.store(key, hit)
         return hit
 
 
-_MEMOS: dict[int, _Memo] = {}
+    def dumped(self, f: Finding) -> dict[str, Any]:
+        """A finding as JSON, once per finding object (the engine hands out the same object for the same lines)."""
+        hit = self.dumps.get(id(f))
+        if hit is None or hit[0] is not f:
+            hit = (f, f.model_dump(mode="json"))
+            if len(self.dumps) >= 50_000:
+                self.dumps.clear()
+            self.dumps[id(f)] = hit
+        return hit[1]
 
 
-def _memo(index: AnalysisIndex) -> _Memo:
-    m = _MEMOS.get(id(index))
+_MEMOS: dict[tuple[int, str], _Memo] = {}
+
+
+def _memo(index: AnalysisIndex, units: str = "modern") -> _Memo:
+    m = _MEMOS.get((id(index), units))
     if m is None or m.index is not index:
-        m = _MEMOS[id(index)] = _Memo(index)
+        m = _MEMOS[(id(index), units)] = _Memo(index, units)
     return m
 
 
-def _finding_sort_key(f: dict[str, Any]) -> tuple[int, int]:
-    return SEVERITY_ORDER[f["severity"]], _KIND_ORDER.index(f["kind"])
+def _dose_rows(R: np.ndarray, C: np.ndarray, D: np.ndarray, raw: np.ndarray, index: AnalysisIndex
+               ) -> tuple[set[int], np.ndarray]:
+    """Where the engine may report a dose, and how to ask it.
+
+    Returns (rows the engine judges whole: a herb not taken by mouth as written, or a herb written more than
+    once with a line or a sum above the strictest range that may apply; lines above that range elsewhere,
+    which the engine judges one by one: for such rows that is what it does with the whole row too). Both
+    are supersets of what the engine reports; the engine decides."""
+    strict = index.strict_max[C]
+    with np.errstate(invalid="ignore"):
+        over = D > strict + 1e-9
+    whole = set(R[raw].tolist())
+    dosed = ~np.isnan(D)
+    if dosed.any():
+        H = index.n_herbs
+        uk, inv, cnt = np.unique(R[dosed] * H + index.dose_root[C[dosed]], return_inverse=True, return_counts=True)
+        sums = np.bincount(inv, weights=D[dosed], minlength=len(uk))
+        limit = np.full(len(uk), np.inf)
+        np.minimum.at(limit, inv, strict[dosed])
+        limit = np.minimum(limit, index.strict_max[uk % H])
+        part_over = np.zeros(len(uk), dtype=bool)
+        np.logical_or.at(part_over, inv, over[dosed])
+        whole.update((uk[(cnt > 1) & ((sums > limit + 1e-9) | part_over)] // H).tolist())
+    lines = np.flatnonzero(over & ~np.isin(R, np.fromiter(whole, dtype=np.int64, count=len(whole))))
+    return whole, lines
 
 
-def analyze_chunk(rows: Sequence[RowIn], index: AnalysisIndex | None = None) -> list[dict[str, Any]]:
+def analyze_chunk(rows: Sequence[RowIn], index: AnalysisIndex | None = None, units: str = "modern"
+                  ) -> list[dict[str, Any]]:
     """Analyse a batch of prescriptions; returns one record per row, in the same order.
 
     Never raises for a row: a row that cannot be read or parsed comes back with status
     ``error`` and the reason. See :class:`tcm.types.AnalysisRow` for the fields. Records share
     their memoised parts (herb entries, findings) with other records: copy before mutating.
+    ``units`` is how classical units are read: 'modern' (1 两 = 30 g) or 'han' (1 两 = 15.625 g).
     """
-    return analyze_chunk_stats(rows, index)[0]
+    return analyze_chunk_stats(rows, index, units)[0]
 
 
-def analyze_chunk_stats(rows: Sequence[RowIn], index: AnalysisIndex | None = None
+def analyze_chunk_stats(rows: Sequence[RowIn], index: AnalysisIndex | None = None, units: str = "modern"
                         ) -> tuple[list[dict[str, Any]], Stats]:
     """:func:`analyze_chunk` plus the chunk's :class:`~tcm.analysis.stats.Stats`, computed from its arrays."""
     enabled = gc.isenabled()
     gc.disable()  # a chunk allocates many small objects and no cycles; collections would rescan the memos
     try:
-        return _analyze(rows, index or default_index())
+        return _analyze(rows, index or default_index(), units)
     finally:
         if enabled:
             gc.enable()
 
 
-def _analyze(rows: Sequence[RowIn], index: AnalysisIndex) -> tuple[list[dict[str, Any]], Stats]:
-    memo = _memo(index)
+def _analyze(rows: Sequence[RowIn], index: AnalysisIndex, units: str = "modern"
+             ) -> tuple[list[dict[str, Any]], Stats]:
+    memo = _memo(index, units)
     n = len(rows)
     parsed: list[_Parsed | str] = []
     ent_row: list[int] = []
     ent_col: list[int] = []
     ent_dose: list[float] = []
     ent_w: list[float] = []
+    ent_raw: list[bool] = []
     ent_mention: list[HerbMention] = []
     drug_rows: list[int] = []
     drug_cols: list[int] = []
@@ -235,10 +306,10 @@ def _analyze(rows: Sequence[RowIn], index: AnalysisIndex) -> tuple[list[dict[str
             if len(items) == 1:
                 it = items[0]
                 mentions, unresolved, cols, grams = list(it.mentions), list(it.unresolved), it.cols, it.grams
-                judged, herbs = it.judged, list(it.herbs)
+                judged, herbs, raw = it.judged, list(it.herbs), it.raw
             else:
                 mentions, unresolved, herbs = [], [], []
-                cols, grams, judged = (), (), ()
+                cols, grams, judged, raw = (), (), (), ()
                 for it in items:
                     if it.mentions:
                         mentions += it.mentions
@@ -246,6 +317,7 @@ def _analyze(rows: Sequence[RowIn], index: AnalysisIndex) -> tuple[list[dict[str
                         cols += it.cols
                         grams += it.grams
                         judged += it.judged
+                        raw += it.raw
                     if it.unresolved:
                         unresolved += it.unresolved
             if drugs_left:
@@ -254,11 +326,12 @@ def _analyze(rows: Sequence[RowIn], index: AnalysisIndex) -> tuple[list[dict[str
         except Exception as e:  # a row that breaks the parser is reported, never dropped
             parsed.append(f"could not parse: {type(e).__name__}: {e}")
             continue
-        parsed.append(_Parsed(mentions, unresolved, drugs, herbs))
+        parsed.append(_Parsed(mentions, unresolved, drugs, herbs, raw, any(it.ambiguous for it in items)))
         if cols:
             ent_row += [i] * len(cols)
             ent_col += cols
             ent_dose += judged
+            ent_raw += raw
             ent_mention += mentions
             ent_w += weights
         for d in drugs:
@@ -344,21 +417,21 @@ def _analyze(rows: Sequence[RowIn], index: AnalysisIndex) -> tuple[list[dict[str
     pregnant = np.fromiter((bool(r.pregnant) for r in rows), dtype=bool, count=n)
     tox_e = index.tox_mask[C] & first
     preg_e = index.preg_mask[C] & first & pregnant[R]
-    with np.errstate(invalid="ignore"):
-        dose_e = D > index.dose_max[C] + 1e-9
+    dose_rows, dose_lines = _dose_rows(R, C, D, np.asarray(ent_raw, dtype=bool), index)
     inc_rows = set(np.flatnonzero(np.asarray((x_b @ index.incompat).multiply(x_b).sum(axis=1)).ravel()).tolist())
     x_d = sparse.csr_matrix((np.ones(len(drug_rows)), (drug_rows, drug_cols)), shape=(n, len(index.drugs)))
     hd_rows = set(np.flatnonzero(np.asarray((x_b @ index.herb_drug).multiply(x_d).sum(axis=1)).ravel()).tolist())
     per_row: dict[int, list[tuple[int, list[dict]]]] = {}
     herbs_l = index.herbs
-    for e in np.flatnonzero(tox_e | preg_e | dose_e).tolist():
+    line = np.zeros(len(R), dtype=bool)
+    line[dose_lines] = True
+    for e in np.flatnonzero(tox_e | preg_e | line).tolist():
         row, h = int(R[e]), herbs_l[C[e]]
         bucket = per_row.setdefault(row, [])
-        if preg_e[e]:  # engine order: pregnancy, then doses, then toxicity
+        if preg_e[e]:  # engine order: pregnancy, then doses (one line at a time here), then toxicity
             bucket.append((0, memo.finding(("preg", h))))
-        if dose_e[e]:
-            m = ent_mention[e]
-            bucket.append((1, memo.finding(("dose", h, m.dose_g, getattr(m, "dose_max_g", None)))))
+        if line[e]:
+            bucket.append((1, memo.finding(("line", ent_mention[e]))))
         if tox_e[e]:
             bucket.append((2, memo.finding(("tox", h))))
 
@@ -368,7 +441,7 @@ def _analyze(rows: Sequence[RowIn], index: AnalysisIndex) -> tuple[list[dict[str
     unresolved_c: Counter = Counter()
     errors_c: Counter = Counter()
     findings_c: Counter = Counter()
-    incompat = index.engine._incompat
+    incompat = index.pairs
     formulas, syn_names = index.formulas, index.syndromes
     valid = np.zeros(n, dtype=bool)
     for i, r in enumerate(rows):
@@ -398,8 +471,14 @@ def _analyze(rows: Sequence[RowIn], index: AnalysisIndex) -> tuple[list[dict[str
         if i in per_row:
             for _, fs in sorted(per_row[i], key=lambda kv: kv[0]):  # stable: input order within a kind
                 findings += fs
+        if i in dose_rows:  # the whole prescription: the engine adds up each herb's lines
+            findings += memo.finding(("dose", tuple(m for m, flag in zip(p.mentions, p.raw, strict=True)
+                                                    if flag or m.dose_g is not None)))
         if len(findings) > 1:
-            findings.sort(key=_finding_sort_key)
+            findings.sort(key=finding_order)
+        if findings and p.ambiguous:  # say which herbs a written name may be
+            marked = index.engine.mark_ambiguous([Finding.model_validate(f) for f in findings], p.mentions)
+            findings = [f.model_dump(mode="json") for f in marked]
         for f in findings:
             findings_c[(f["kind"], f["severity"])] += 1
         shares: tuple[dict, dict, dict] = ({}, {}, {})

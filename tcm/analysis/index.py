@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from tcm.corpora.doses import parse_dose
 from tcm.corpora.io import Corpus
-from tcm.resolver import NameResolver
+from tcm.names import NameResolver
+from tcm.names.doses import parse_dose
 from tcm.safety.engine import SafetyEngine
 from tcm.types import FLAVOURS, MERIDIANS, Formula
 
@@ -62,8 +62,10 @@ class AnalysisIndex:
     drug_col: dict[str, int]
     tox_mask: np.ndarray  # herb col -> a toxicity rule applies (itself or through the herb it is a form of)
     preg_mask: np.ndarray
-    dose_max: np.ndarray  # herb col -> pharmacopoeia max grams (inf when none)
+    strict_max: np.ndarray  # herb col -> the smallest pharmacopoeia maximum that may apply (inf when none)
+    dose_root: np.ndarray  # herb col -> col of the crude drug whose lines are added up with it (炙甘草 -> 甘草)
     incompat: sparse.csr_matrix  # herbs × herbs, 1 where 十八反/十九畏 forbid the pair
+    pairs: frozenset[tuple[str, str]]  # the same pairs by name, both orders
     herb_drug: sparse.csr_matrix  # herbs × drugs, 1 where the engine reports an interaction
 
     @property
@@ -82,16 +84,18 @@ class AnalysisIndex:
         root_col = np.array([col[group.get(resolver.root(h), resolver.root(h))] for h in herbs], dtype=np.int32)
 
         typical = np.full(n, np.nan)
-        dose_max = np.full(n, np.inf)
+        strict_max = np.full(n, np.inf)
+        dose_root = np.array([col[resolver.root(h)] for h in herbs], dtype=np.int64)
         tox = np.zeros(n, dtype=bool)
         preg = np.zeros(n, dtype=bool)
         for i, h in enumerate(herbs):
-            _, row = engine._first(engine._dose, h)
-            if row is not None:
-                dose_max[i] = row.dose_max_g
+            rows_ = engine.dose_rows(h)
+            row = rows_[0] if rows_ else None
+            if row is not None and row.dose_max_g is not None:
                 typical[i] = (row.dose_min_g + row.dose_max_g) / 2 if row.dose_min_g else row.dose_max_g * 0.6
-            tox[i] = engine._first(engine._tox, h)[1] is not None
-            preg[i] = engine._first(engine._preg, h)[1] is not None
+            strict_max[i] = engine.strictest_max(h)
+            tox[i] = engine.toxicity_row(h) is not None
+            preg[i] = engine.pregnancy_row(h) is not None
 
         # ---- formulas (root-herb space, dose proportions; missing grams -> median of the formula's grams)
         formulas = [f.name_zh for f in corpus.formulas]
@@ -160,14 +164,15 @@ class AnalysisIndex:
 
         # ---- rule masks from the engine's own tables
         inc = sparse.lil_matrix((n, n), dtype=np.float32)
-        for a, b in engine._incompat:
+        pairs = frozenset(engine.incompatible_pairs())
+        for a, b in pairs:
             if a in col and b in col:
                 inc[col[a], col[b]] = 1.0
         drugs = list(resolver.drugs)
         drug_col = {d: i for i, d in enumerate(drugs)}
         hd = sparse.lil_matrix((n, len(drugs)), dtype=np.float32)
         for d in drugs:  # one engine call per drug over every herb: whatever rules the engine has, its answer
-            for f in engine._herb_drug(herbs, [d]):
+            for f in engine.herb_drug(herbs, [d]):
                 hd[col[f.items[0]], drug_col[d]] = 1.0
 
         return cls(
@@ -175,7 +180,8 @@ class AnalysisIndex:
             typical_dose=typical, formulas=formulas, formula_bin=formula_bin, formula_sqrt=formula_sqrt,
             formula_size=formula_size, props=props, temperature=temperature, syndromes=syndromes,
             formula_syndrome=fs.tocsr(), herb_syndrome=hs.tocsr(), drugs=drugs, drug_col=drug_col,
-            tox_mask=tox, preg_mask=preg, dose_max=dose_max, incompat=inc.tocsr(), herb_drug=hd.tocsr(),
+            tox_mask=tox, preg_mask=preg, strict_max=strict_max, dose_root=dose_root, incompat=inc.tocsr(),
+            pairs=pairs, herb_drug=hd.tocsr(),
         )
 
 

@@ -24,6 +24,7 @@ from tcm.analysis.inputs import InputSpec, RowReader
 from tcm.analysis.stats import Stats
 from tcm.analysis.writers import OutputWriter, encode_chunk, output_format
 from tcm.errors import TCMError
+from tcm.names.doses import UNIT_CONVENTIONS
 
 ENGINES = ("local", "dask")
 DEFAULT_CHUNK = 5000
@@ -39,12 +40,13 @@ def worker_process() -> None:
     _WORKER = True
 
 
-def process_chunk(rows: list[RowIn], fmt: str, corpora_dir: str | None = None) -> tuple[Any, Stats, int]:
+def process_chunk(rows: list[RowIn], fmt: str, corpora_dir: str | None = None, units: str = "modern"
+                  ) -> tuple[Any, Stats, int]:
     """Analyse and encode one chunk: (encoded rows, statistics, number of rows). Pure; safe to ship anywhere."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        records, stats = analyze_chunk_stats(rows, default_index(corpora_dir))
+        records, stats = analyze_chunk_stats(rows, default_index(corpora_dir), units)
         if len(records) != len(rows):  # the invariant every caller relies on; cheap to state
             raise AssertionError(f"chunk of {len(rows)} rows gave {len(records)} records")
         payload = encode_chunk(records, fmt)
@@ -101,14 +103,18 @@ def analyze_file(
     client: Any = None,
     corpora_dir: str | None = None,
     progress: Progress | None = None,
+    units: str = "modern",
 ) -> Summary:
     """Analyse every row of ``spec.path`` into ``output``; one output row per input row, same order.
 
     ``engine='dask'`` sends chunks to a dask.distributed cluster: ``client`` if given, else the
     scheduler at ``scheduler``, else a LocalCluster of ``workers`` processes started for this run.
+    ``units`` is how classical units are read: 'modern' (1 两 = 30 g) or 'han' (1 两 = 15.625 g).
     """
     if engine not in ENGINES:
         raise TCMError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if units not in UNIT_CONVENTIONS:
+        raise TCMError(f"unknown units {units!r}; use {' or '.join(UNIT_CONVENTIONS)}")
     if workers < 1:
         raise TCMError("--workers must be at least 1")
     if chunk_size < 1:
@@ -132,13 +138,13 @@ def analyze_file(
                     progress(stats.rows, reader.bytes_read, reader.total_bytes)
 
             if engine == "dask":
-                _run_dask(reader, fmt, emit, workers, scheduler, client, corpora_dir)
+                _run_dask(reader, fmt, emit, workers, scheduler, client, corpora_dir, units)
             elif workers == 1:
                 default_index(corpora_dir)
                 for rows in reader:
-                    emit(process_chunk(rows, fmt, corpora_dir))
+                    emit(process_chunk(rows, fmt, corpora_dir, units))
             else:
-                _run_pool(reader, fmt, emit, workers, corpora_dir)
+                _run_pool(reader, fmt, emit, workers, corpora_dir, units)
             if stats.rows != reader.rows:  # never lose a row silently
                 raise TCMError(f"internal error: read {reader.rows} rows but wrote {stats.rows}")
             writer.commit()
@@ -165,7 +171,7 @@ def _init_worker(corpora_dir: str | None) -> None:
     default_index(corpora_dir)
 
 
-def _run_pool(reader: RowReader, fmt: str, emit, workers: int, corpora_dir: str | None) -> None:
+def _run_pool(reader: RowReader, fmt: str, emit, workers: int, corpora_dir: str | None, units: str) -> None:
     methods = mp.get_all_start_methods()
     ctx = mp.get_context("fork" if "fork" in methods else "spawn")
     if ctx.get_start_method() == "fork":
@@ -173,7 +179,7 @@ def _run_pool(reader: RowReader, fmt: str, emit, workers: int, corpora_dir: str 
     pending: deque = deque()
     with ctx.Pool(workers, initializer=_init_worker, initargs=(corpora_dir,)) as pool:
         for rows in reader:
-            pending.append(pool.apply_async(process_chunk, (rows, fmt, corpora_dir)))
+            pending.append(pool.apply_async(process_chunk, (rows, fmt, corpora_dir, units)))
             while len(pending) >= 2 * workers:
                 emit(pending.popleft().get())
         while pending:
@@ -184,7 +190,7 @@ def _run_pool(reader: RowReader, fmt: str, emit, workers: int, corpora_dir: str 
 
 
 def _run_dask(reader: RowReader, fmt: str, emit, workers: int, scheduler: str | None, client: Any,
-              corpora_dir: str | None) -> None:
+              corpora_dir: str | None, units: str) -> None:
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
@@ -206,7 +212,7 @@ def _run_dask(reader: RowReader, fmt: str, emit, workers: int, scheduler: str | 
         n_workers = max(1, len(client.scheduler_info().get("workers", {})) or workers)
         pending: deque = deque()
         for rows in reader:
-            pending.append(client.submit(process_chunk, rows, fmt, corpora_dir, pure=False))
+            pending.append(client.submit(process_chunk, rows, fmt, corpora_dir, units, pure=False))
             while len(pending) >= 2 * n_workers:
                 emit(pending.popleft().result())
         while pending:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from tcm.analysis.index import AnalysisIndex, formula_grams, impute_grams
 from tcm.corpora.io import Corpus
-from tcm.corpora.names import to_traditional
+from tcm.names.forms import to_traditional
 
 _CN = "零一二三四五六七八九十"
 _SEPS = ("，", "，", ",", "、", " ", " ", "；", ", ", "")
@@ -135,6 +135,6 @@ class Synth:
 
 
 def _plain(toned: str) -> str:
-    from tcm.corpora.names import plain_pinyin
+    from tcm.names.forms import plain_pinyin
 
     return plain_pinyin(toned)

@@ -47,7 +47,8 @@ def _toxicity(corpus: Corpus) -> list[CorpusError]:
 
 
 def _doses(corpus: Corpus) -> list[CorpusError]:
-    rows = {r.herb: r for r in corpus.dose_ranges}
+    # the plain row: a monograph's range for a preparation it doses apart (鲜品, 煎汤) is its own row
+    rows = {r.herb: r for r in corpus.dose_ranges if r.form is None}
     out = []
     for m in corpus.monograph:
         if m.dose_max_g is None:

@@ -297,7 +297,8 @@ def check_references(corpus: Corpus) -> list[CorpusError]:
             for fld in fields:
                 if getattr(r, fld) not in herbs:
                     bad(r, fld, f"unknown herb {getattr(r, fld)!r}")
-    for rows in (corpus.dose_ranges, corpus.toxicity, corpus.pregnancy, corpus.lactation, corpus.monograph):
+    _unique(corpus, corpus.dose_ranges, "key", bad)  # a herb, or a herb and a preparation (青礞石/煎汤)
+    for rows in (corpus.toxicity, corpus.pregnancy, corpus.lactation, corpus.monograph):
         _unique(corpus, rows, "herb", bad)
     for v in corpus.verse_pairs:
         for side in ("herbs_a", "herbs_b"):

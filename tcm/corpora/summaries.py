@@ -7,7 +7,7 @@ source books' prose may not be copied, so these are built from the structured fa
 
 from __future__ import annotations
 
-from tcm.corpora.names import plain_pinyin
+from tcm.names.forms import plain_pinyin
 from tcm.types import Formula, Herb, Ingredient
 
 __all__ = ["NATURE_EN", "FLAVOUR_EN", "MERIDIAN_EN", "formula_summaries", "herb_summaries", "format_grams"]

@@ -12,7 +12,7 @@ import re
 
 from tcm.corpora.summaries import NATURE_EN
 from tcm.kg.base import GraphStore
-from tcm.resolver import NameResolver
+from tcm.names import NameResolver
 from tcm.types import ClaimCheck
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+(?:[。！？!?；;]|$)|[^\n]+")
@@ -82,8 +82,7 @@ def _nature(sentence: str, herb: str, store: GraphStore) -> list[ClaimCheck]:
         said = _NATURE_EN[m.group(1)]
     if said is None:
         return []
-    rows = store.query("MATCH (h:Herb) WHERE h.name_zh = $n RETURN h.nature", {"n": herb}).rows
-    actual = rows[0][0] if rows else None
+    actual = (store.node(f"herb:{herb}") or {}).get("nature")
     if actual is None:
         return []
     ok = actual == said

@@ -10,18 +10,30 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
+from itertools import islice
 from typing import ClassVar
 
 from tcm.corpora.io import Corpus
-from tcm.corpora.names import normalize_name
 from tcm.errors import QueryError
 from tcm.kg.rows import GraphData, graph_rows
+from tcm.names.index import CANDIDATES, LABEL, query_keys
 from tcm.types import CompositionItem, Entity, FormulaRef, Neighbour, QueryResult
 
 # Called after each batch is written: (what was written, how many rows).
 Reporter = Callable[[str, int], None]
 
 LABELS = ("Herb", "Formula", "Syndrome", "Disease", "Symptom", "Drug", "DrugClass", "Compound", "Enzyme", "Source")
+#: The label of a node id's prefix (``herb:甘草`` → Herb); an id without one of these prefixes is a Source's.
+PREFIX_LABEL = {"herb": "Herb", "formula": "Formula", "syndrome": "Syndrome", "disease": "Disease",
+                "symptom": "Symptom", "drug": "Drug", "drugclass": "DrugClass", "compound": "Compound",
+                "enzyme": "Enzyme"}
+
+
+def label_of(node_id: str) -> str:
+    """The node label an id belongs to (``herb:甘草`` → Herb; an id without a known prefix is a Source)."""
+    prefix = node_id.split(":", 1)[0] if ":" in node_id else ""
+    return PREFIX_LABEL.get(prefix, "Source")
+
 
 # Named queries shared by every backend; a backend overrides an entry when its dialect differs.
 QUERIES: dict[str, str] = {
@@ -45,6 +57,15 @@ QUERIES: dict[str, str] = {
         "MATCH (f:Formula)-[c:CONTAINS]->(h:Herb) WHERE h.name_zh = $name OR h.id = $name "
         "RETURN f.id, f.name_zh, f.name_en ORDER BY f.name_zh"
     ),
+    "formula_syndromes": (
+        "MATCH (f:Formula)-[:TREATS]->(s:Syndrome) WHERE f.name_zh = $name OR f.id = $name "
+        "RETURN f.name_zh, s.name_zh ORDER BY f.name_zh, s.name_zh"
+    ),
+    "all_formula_syndromes": (
+        "MATCH (f:Formula)-[:TREATS]->(s:Syndrome) RETURN f.name_zh, s.name_zh ORDER BY f.name_zh, s.name_zh"
+    ),
+    "sources_of": "MATCH (n {id: $id})-[:CITES]->(s:Source) RETURN s ORDER BY s.id",
+    "all_sources": "MATCH (s:Source) RETURN s ORDER BY s.id",
     # dialect-specific: label of a node / type of a relationship
     "find": "",
     "out": "",
@@ -100,17 +121,73 @@ class GraphStore(ABC):
         return self._read(text, dict(params or {}))
 
     def find(self, name: str, label: str | None = None) -> list[Entity]:
-        """Entities whose any name form (Chinese, traditional, pinyin, Latin, English, alias, code) is ``name``."""
-        key = normalize_name(name)
-        if not key:
-            return []
-        res = self._read(self.queries["find"], {"key": key})
-        out = [
-            Entity(id=r[0], label=r[1], name_zh=r[2], name_en=r[3], pinyin=r[4], sources=r[5] or [])
-            for r in res.rows
-            if label is None or r[1] == label
-        ]
-        return sorted(out, key=lambda e: (LABELS.index(e.label) if e.label in LABELS else 99, e.id))
+        """Entities whose any name form (Chinese, traditional, pinyin, Latin, English, alias, code) is ``name``.
+
+        Names are read as the resolver reads them (:func:`tcm.names.query_keys`): when no node has the name,
+        a processed form reads as its herb (生甘草 → 甘草) and a drug with its dosage form as the drug
+        (华法林钠片 → warfarin). A name several entities share (沙参) finds them all."""
+        return self.find_many([name], label)[name]
+
+    def find_many(self, names: Iterable[str], label: str | None = None) -> dict[str, list[Entity]]:
+        """:meth:`find` for many names at once, in a few queries (one per lookup step, not one per name)."""
+        names = list(dict.fromkeys(names))
+        rows = self._lookup(names, None)
+        for kind, candidates in CANDIDATES.items():  # a processed form's herb, a drug without its form
+            todo = {n: list(islice(candidates(n), 1, None)) for n in names if n not in rows}
+            depth = 0
+            while todo := {n: c for n, c in todo.items() if depth < len(c) and n not in rows}:
+                got = self._lookup([c[depth] for c in todo.values()], LABEL[kind])
+                for n, c in todo.items():
+                    if c[depth] in got:
+                        rows[n] = got[c[depth]]
+                depth += 1
+        out: dict[str, list[Entity]] = {}
+        for n in names:
+            found = {r[0]: Entity(id=r[0], label=r[1], name_zh=r[2], name_en=r[3], pinyin=r[4], sources=r[5] or [])
+                     for r in rows.get(n, ()) if label is None or r[1] == label}
+            out[n] = sorted(found.values(), key=lambda e: (LABELS.index(e.label) if e.label in LABELS else 99, e.id))
+        return out
+
+    def _lookup(self, names: list[str], label: str | None) -> dict[str, list[list[object]]]:
+        """Node rows (id, label, name_zh, name_en, pinyin, sources) for each name, under the first of its
+        lookup keys that names a node (of ``label``, when given)."""
+        keys = {n: query_keys(n) for n in names}
+        found: dict[str, list[list[object]]] = {}
+        for i in range(max(map(len, keys.values()), default=0)):
+            step = {n: ks[i] for n, ks in keys.items() if n not in found and i < len(ks)}
+            by_key: dict[str, list[list[object]]] = {}
+            wanted = sorted(set(step.values()))
+            for chunk in batches(wanted, 5000):
+                for k, *row in self._read(self.queries["find"], {"keys": chunk}).rows:
+                    if label is None or row[1] == label:
+                        by_key.setdefault(k, []).append(row)
+            for n, k in step.items():
+                if k in by_key:
+                    found[n] = by_key[k]
+        return found
+
+    def node(self, node_id: str) -> dict[str, object] | None:
+        """Every property of one node, and its ``label``; None when there is no such node."""
+        label = label_of(node_id)
+        rows = self._read(f"MATCH (n:{label}) WHERE n.id = $id RETURN n", {"id": node_id}).rows
+        if not rows or not isinstance(rows[0][0], dict):
+            return None
+        return {**rows[0][0], "label": label}
+
+    def sources(self, node_id: str | None = None) -> list[dict[str, object]]:
+        """The Source nodes one node cites (by id), or every Source node; each with all its properties."""
+        res = (self._read(self.queries["all_sources"], {}) if node_id is None
+               else self._read(self.queries["sources_of"], {"id": node_id}))
+        return [r[0] for r in res.rows if isinstance(r[0], dict)]
+
+    def formula_syndromes(self, formula: str | None = None) -> dict[str, list[str]]:
+        """Formula name → the syndromes it treats (TREATS), for one formula (name or id) or every formula."""
+        res = (self._read(self.queries["all_formula_syndromes"], {}) if formula is None
+               else self._read(self.queries["formula_syndromes"], {"name": formula}))
+        out: dict[str, list[str]] = {}
+        for f, s in res.rows:
+            out.setdefault(f, []).append(s)
+        return out
 
     def composition(self, formula: str) -> list[CompositionItem]:
         """A formula's herbs with doses and roles, largest dose first."""

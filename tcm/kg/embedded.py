@@ -38,8 +38,8 @@ class EmbeddedStore(GraphStore):
     queries = {
         **QUERIES,
         "find": (
-            "MATCH (n) WHERE $key IN n.names "
-            "RETURN n.id, label(n), n.name_zh, n.name_en, n.pinyin, n.sources"
+            "UNWIND $keys AS k MATCH (n) WHERE k IN n.names "
+            "RETURN k, n.id, label(n), n.name_zh, n.name_en, n.pinyin, n.sources"
         ),
         "out": (
             "MATCH (n {id: $id})-[r]->(m) RETURN label(r), label(m), m.id, m.name_zh, r "

@@ -35,8 +35,9 @@ class Neo4jStore(GraphStore):
     queries = {
         **QUERIES,
         "find": (
-            "MATCH (n) WHERE $key IN n.names "
-            "RETURN n.id, labels(n)[0], n.name_zh, n.name_en, n.pinyin, n.sources"
+            # node first: each node's few names against the keys (a hashed IN), not every key against every node
+            "MATCH (n) WHERE n.names IS NOT NULL UNWIND n.names AS k WITH n, k WHERE k IN $keys "
+            "RETURN k, n.id, labels(n)[0], n.name_zh, n.name_en, n.pinyin, n.sources"
         ),
         "out": (
             "MATCH (n {id: $id})-[r]->(m) RETURN type(r), labels(m)[0], m.id, m.name_zh, properties(r) "

@@ -1,8 +1,10 @@
 """Turn a validated corpus into node and relationship rows, the same for every backend.
 
 Backends only know how to write rows; everything about what the graph holds
-(which properties, how processed forms inherit incompatibility rules, the
-lookup keys in `names`) is decided here, once.
+(which properties, how processed forms inherit incompatibility rules) is decided
+here, once. The lookup keys in `names` of herbs, drugs, formulas, syndromes and
+diseases are the name layer's (:class:`tcm.names.NameIndex`), so the graph finds
+every name the resolver knows.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from tcm.corpora.io import Corpus
-from tcm.corpora.names import name_keys, plain_pinyin, to_traditional
 from tcm.corpora.rules import incompatible_pairs
+from tcm.names.forms import name_keys, plain_pinyin, to_traditional
+from tcm.names.index import NameIndex
 
 Row = dict[str, object]
 
@@ -42,15 +45,16 @@ class GraphData:
         return out
 
 
-def graph_rows(corpus: Corpus) -> GraphData:
+def graph_rows(corpus: Corpus, names: NameIndex | None = None) -> GraphData:
     """Every node and relationship of the graph, with `sources` on each."""
+    names = names or NameIndex(corpus)
     rels: dict[tuple[str, str, str], RelRows] = {}
 
     def rel(type_: str, a_label: str, a: str, b_label: str, b: str, **props: object) -> None:
         key = (type_, a_label, b_label)
         rels.setdefault(key, RelRows(type_, a_label, b_label)).rows.append({"from": a, "to": b, **props})
 
-    dose = {r.herb: r for r in corpus.dose_ranges}
+    dose = {r.herb: r for r in corpus.dose_ranges if r.form is None}
     tox = {r.herb: r for r in corpus.toxicity}
     preg = {r.herb: r for r in corpus.pregnancy}
     nodes: dict[str, list[Row]] = defaultdict(list)
@@ -69,7 +73,7 @@ def graph_rows(corpus: Corpus) -> GraphData:
                 "latin": h.latin,
                 "name_en": h.name_en,
                 "aliases": h.aliases,
-                "names": name_keys(h.name_zh, h.name_zh_hant, h.pinyin, h.latin, h.name_en, *h.aliases),
+                "names": names.names_of("herb", h.name_zh),
                 "nature": h.nature,
                 "flavours": h.flavours,
                 "meridians": h.meridians,
@@ -103,7 +107,7 @@ def graph_rows(corpus: Corpus) -> GraphData:
                 "pinyin": f.pinyin,
                 "pinyin_plain": plain_pinyin(f.pinyin),
                 "name_en": f.name_en,
-                "names": name_keys(f.name_zh, f.name_zh_hant, f.pinyin, f.name_en),
+                "names": names.names_of("formula", f.name_zh),
                 "category": f.category,
                 "subcategory": f.subcategory,
                 "functions": f.functions,
@@ -140,7 +144,7 @@ def graph_rows(corpus: Corpus) -> GraphData:
                     "code": t.code,
                     "term_number": t.term_number,
                     "synonyms": t.synonyms,
-                    "names": name_keys(t.name_zh, hant, t.name_en, t.code, *t.synonyms),
+                    "names": names.names_of(prefix, t.name_zh),
                     "parent": t.parent,
                     "name_en": t.name_en,
                     "sources": t.sources,
@@ -166,7 +170,7 @@ def graph_rows(corpus: Corpus) -> GraphData:
             }
         )
 
-    _drug_rows(corpus, nodes, rel)
+    _drug_rows(corpus, nodes, rel, names)
 
     for p in incompatible_pairs(corpus.herbs, corpus.incompatibilities):
         rel("INCOMPATIBLE", "Herb", f"herb:{p.a}", "Herb", f"herb:{p.b}", rule=p.row.rule, inherited=p.inherited,
@@ -180,7 +184,7 @@ def graph_rows(corpus: Corpus) -> GraphData:
     return GraphData(nodes=dict(nodes), rels=list(rels.values()))
 
 
-def _drug_rows(corpus: Corpus, nodes: dict[str, list[Row]], rel) -> None:
+def _drug_rows(corpus: Corpus, nodes: dict[str, list[Row]], rel, names: NameIndex) -> None:
     """Western drugs, their classes and enzymes, curated herb–drug interactions, and constituents."""
     for c in corpus.drug_classes:
         nodes["DrugClass"].append({"id": f"drugclass:{c.id}", "name_en": c.name_en, "name_zh": c.name_zh,
@@ -190,7 +194,7 @@ def _drug_rows(corpus: Corpus, nodes: dict[str, list[Row]], rel) -> None:
     for d in corpus.drugs:
         did = f"drug:{d.name_en}"
         nodes["Drug"].append({"id": did, "name_en": d.name_en, "name_zh": d.name_zh, "brands": d.brands,
-                              "aliases": d.aliases, "names": name_keys(d.name_en, d.name_zh, *d.brands, *d.aliases),
+                              "aliases": d.aliases, "names": names.names_of("drug", d.name_en),
                               "atc": d.atc, "narrow_therapeutic_index": d.narrow_therapeutic_index,
                               "sources": d.sources})
         for c in d.classes:

@@ -36,7 +36,7 @@ def build_index(progress=None, embedder: str | None = None, kind: str = "auto") 
     """Build the index from the configured corpus and save it; returns what was built."""
     from tcm.config import settings
     from tcm.corpora.io import load_corpus
-    from tcm.resolver import default_resolver
+    from tcm.names import default_resolver
 
     cfg = settings()
     corpus = load_corpus(cfg.corpora_dir)
@@ -54,7 +54,7 @@ def build_index(progress=None, embedder: str | None = None, kind: str = "auto") 
 def default_retriever() -> Retriever:
     """The saved index for the configured corpus and embedder, opened once per process."""
     from tcm.config import settings
-    from tcm.resolver import default_resolver
+    from tcm.names import default_resolver
 
     cfg = settings()
     r = Retriever.load(index_dir(cfg.data_dir), cfg.corpora_dir)  # checks the manifest before anything heavy

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tcm.corpora.names import normalize_name, to_simplified
 from tcm.errors import TCMError
+from tcm.names.forms import normalize_name, to_simplified
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _WORD = re.compile(r"[a-z0-9]+")

@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tcm.corpora.io import FILES, Corpus
-from tcm.corpora.names import compact_pinyin, plain_pinyin, to_traditional
 from tcm.corpora.summaries import FLAVOUR_EN, MERIDIAN_EN, NATURE_EN, PREGNANCY_EN, TOXICITY_EN
+from tcm.names.forms import compact_pinyin, plain_pinyin, to_traditional
 from tcm.retrieval.glossary import gloss
 
 PASSAGE_TYPES = ("herb", "formula", "syndrome", "disease", "document")

@@ -21,7 +21,7 @@ import numpy as np
 
 from tcm.corpora.io import Corpus
 from tcm.errors import TCMError
-from tcm.resolver import NameResolver
+from tcm.names import NameResolver
 from tcm.retrieval.embedders import Embedder, embedder_spec_name, get_embedder
 from tcm.retrieval.fusion import FUSERS
 from tcm.retrieval.glossary import gloss_primary, glossary

@@ -18,7 +18,7 @@ __all__ = ["SafetyEngine", "check", "default_engine"]
 @lru_cache(maxsize=1)
 def default_engine() -> SafetyEngine:
     """The engine for the configured corpus, built once per process."""
-    from tcm.resolver import default_resolver
+    from tcm.names import default_resolver
 
     resolver = default_resolver()
     from tcm.config import settings

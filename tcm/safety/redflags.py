@@ -114,7 +114,7 @@ def find_red_flags(text: str) -> list[tuple[RedFlag, str]]:
     Traditional characters are read as simplified; a mention inside a negated clause, or told as past
     history right where it is named, does not count.
     """
-    from tcm.corpora.names import to_simplified
+    from tcm.names.forms import to_simplified
 
     simple = to_simplified(text or "")
     text = simple if len(simple) == len(text or "") else (text or "")

@@ -140,3 +140,30 @@ def test_a_failed_build_changes_nothing(store, graph_data):
         store.build(bad)
     assert store.counts() == before
     assert dict(map(tuple, store.query(MAHUANG).rows))["麻黄"] == 9.0
+
+
+def test_node_by_id(store):
+    node = store.node("herb:甘草")
+    assert node["label"] == "Herb" and node["name_zh"] == "甘草" and node["nature"] == "平"
+    assert "chp-2010" in node["sources"] and "gancao" in node["names"]
+    assert store.node("chp-2010")["label"] == "Source"
+    assert store.node("herb:no such herb") is None
+
+
+def test_sources_of_a_node_and_all_sources(store, corpus):
+    cited = store.sources("formula:麻黄汤")
+    assert [s["id"] for s in cited] == sorted(s["id"] for s in cited) and "fangjixue" in [s["id"] for s in cited]
+    assert all(s["label"] == "Source" and s["title"] for s in cited)
+    every = store.sources()
+    assert {s["id"] for s in every} == {s.id for s in corpus.sources}
+    assert store.sources("herb:no such herb") == []
+
+
+def test_formula_syndromes(store, corpus):
+    one = store.formula_syndromes("麻黄汤")
+    f = next(f for f in corpus.formulas if f.name_zh == "麻黄汤")
+    assert one == {"麻黄汤": sorted(f.syndromes)}
+    assert store.formula_syndromes("formula:麻黄汤") == one
+    every = store.formula_syndromes()
+    assert every == {f.name_zh: sorted(f.syndromes) for f in corpus.formulas if f.syndromes}
+    assert store.formula_syndromes("no such formula") == {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tcm.corpora.doses import MODERN_UNITS, Dose, chinese_number, parse_dose, split_trailing_dose
+from tcm.names.doses import MODERN_UNITS, Dose, chinese_number, parse_dose, split_trailing_dose
 
 
 @pytest.mark.parametrize(

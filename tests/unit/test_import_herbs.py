@@ -20,7 +20,9 @@ from tcm.corpora.importers.pharmacopoeia import (
     processing_forms,
 )
 from tcm.corpora.importers.symmap import load_symmap, parse_properties
-from tcm.corpora.names import (
+from tcm.corpora.summaries import herb_summaries
+from tcm.errors import DatasetError
+from tcm.names.forms import (
     compact_pinyin,
     latin_title,
     plain_pinyin,
@@ -28,8 +30,6 @@ from tcm.corpora.names import (
     to_pinyin,
     to_traditional,
 )
-from tcm.corpora.summaries import herb_summaries
-from tcm.errors import DatasetError
 from tcm.types import Herb
 
 DATASETS = Path(__file__).parents[2].parent / "shared" / "datasets"
@@ -102,7 +102,7 @@ def test_parse_dose_keeps_a_note_and_strips_the_herb_name() -> None:
         ("外用适量，研末撒敷患处。", "external"),
         ("2～3枚，沸水泡服或煎服。", "枚"),
         ("10～20ml。", "ml"),
-        ("一般炮制后用。", "no gram amount"),
+        ("一般炮制后用。", "only after processing"),
     ],
 )
 def test_parse_dose_says_why_there_is_no_range(text: str, why: str) -> None:

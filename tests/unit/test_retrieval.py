@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from tcm.corpora.io import Corpus
-from tcm.resolver import NameResolver
+from tcm.names import NameResolver
 
 REPO = Path(__file__).resolve().parents[2]
 FORMULAS = ("麻黄汤", "桂枝汤", "四逆汤", "四逆散", "当归四逆汤", "小柴胡汤", "六味地黄丸", "四君子汤", "补中益气汤",

@@ -1,17 +1,10 @@
 """The safety evaluation set (evals/safety/cases.jsonl) scores >= 0.98 precision and recall on every finding kind.
-
-Cases of the classes in the runner's ``PENDING_CLASSES`` test work on another branch of issue 12 (the one name layer,
-nothing-dropped parsing, doses per herb, Han units). They are scored in a test of their own that is
-expected to fail here; it is strict, so it fails loudly once that work lands and the classes pass,
-and the classes then move back into the main test.
 """
 
 from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-
-import pytest
 
 from tcm.safety import SafetyEngine
 
@@ -34,8 +27,8 @@ def _assert_scores(res: dict) -> None:
 
 def test_safety_eval_precision_and_recall(corpus):
     run = _runner()
-    cases = run.select(run.load_cases(), exclude=run.PENDING_CLASSES)
-    assert len(cases) >= 430
+    cases = run.load_cases()
+    assert len(cases) >= 550
     _assert_scores(run.evaluate(cases, SafetyEngine(corpus)))
 
 
@@ -47,9 +40,3 @@ def test_every_kind_is_covered():
         assert sum(1 for c in cases for e in c.get("expect", []) if e["kind"] == kind) >= 10, kind
         assert sum(1 for c in cases for f in c.get("forbid", []) if f["kind"] == kind) >= 5, kind
 
-
-@pytest.mark.xfail(strict=True, reason="name layer, nothing dropped, doses per herb, Han units: branch `names`")
-def test_pending_classes_from_the_names_branch(corpus):
-    run = _runner()
-    assert run.PENDING_CLASSES, "nothing pending: remove this test"
-    _assert_scores(run.evaluate(run.select(run.load_cases(), only=run.PENDING_CLASSES), SafetyEngine(corpus)))

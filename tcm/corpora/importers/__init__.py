@@ -83,14 +83,14 @@ def run_import(datasets_dir: Path, corpora_dir: Path, overrides: Path = OVERRIDE
     root = {n: root_of(n, parents) for n in herbs}
     incompat = _expand_rules(rules, root, set(ph.stated_incompatibilities), notes)
     verse_pairs = _verse_pairs(rules, set(herbs), notes)
-    doses = {r.herb: r for r in ph.dose_ranges}
+    doses = {r.key: r for r in ph.dose_ranges}  # a herb, or a herb and a preparation (青礞石/煎汤)
     curated_doses = [row for _, row in read_records(overrides / "doses.yaml", DoseRangeRow)]
-    doses.update({row.herb: row for row in curated_doses})
+    doses.update({row.key: row for row in curated_doses})
 
     # summaries are written from facts, for herbs that have none yet
     tox = {r.herb: r.grade for r in ph.toxicity}
     preg = {r.herb: r.category for r in ph.pregnancy}
-    overridden = {row.herb for row in curated_doses}
+    overridden = {row.herb for row in curated_doses if row.form is None}
     final_herbs = []
     for name in sorted(herbs, key=lambda n: (herbs[n].pinyin, n)):
         h = herbs[name]
@@ -161,22 +161,31 @@ def _batch_amounts(formulas, doses: dict[str, DoseRangeRow], parents: dict[str, 
 
 
 def _add_common_names(herbs: dict[str, Herb], path: Path, notes: list[str]) -> None:
-    """Curated English common names join each herb's aliases (and `curated` its sources)."""
+    """Curated English common names join each herb's aliases (and `curated` its sources); the first becomes
+    the herb's name_en when it has none."""
     for name, common in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
         if name not in herbs:
             notes.append(f"herb_common_names: {name} is not a herb; its names are ignored")
             continue
         h = herbs[name]
-        aliases = h.aliases + [c for c in common if c not in h.aliases]
+        aliases = h.aliases + [c for c in common if c not in h.aliases and c != h.name_en]
         sources = h.sources + (["curated"] if "curated" not in h.sources else [])
-        herbs[name] = h.model_copy(update={"aliases": aliases, "sources": sources})
+        herbs[name] = h.model_copy(update={"aliases": aliases, "sources": sources, "name_en": h.name_en or common[0]})
 
 
 def _add_written_names(herbs: dict[str, Herb], aliases: dict, resolve, notes: list[str]) -> None:
-    """Names formulas write for a herb everywhere (杏仁 → 苦杏仁) become its aliases too."""
-    for written in sorted(aliases.get("global") or {}):
-        target = resolve(written, "")
-        if target in herbs and written not in herbs:
+    """Names formulas write for a herb everywhere (杏仁 → 苦杏仁) become its aliases too; a name that may mean
+    several herbs (沙参: 北沙参 or 南沙参) becomes an alias of each, which makes it ambiguous in the name layer."""
+    targets = [(w, [resolve(w, "")]) for w in sorted(aliases.get("global") or {})]
+    targets += [(w, list(e["herbs"])) for w, e in sorted((aliases.get("ambiguous") or {}).items())]
+    for written, names in targets:
+        if written in herbs:
+            notes.append(f"herb_aliases: {written} is a herb of its own; not added as an alias")
+            continue
+        for target in names:
+            if target not in herbs:
+                notes.append(f"herb_aliases: {written} → {target}: no such herb")
+                continue
             h = herbs[target]
             if written not in h.aliases:
                 herbs[target] = h.model_copy(update={"aliases": [*h.aliases, written]})

@@ -21,10 +21,10 @@ from pathlib import Path
 import yaml
 from pypinyin import Style, lazy_pinyin
 
-from tcm.corpora.doses import parse_dose, split_trailing_dose
 from tcm.corpora.importers.gbt import import_gbt, name_index
-from tcm.corpora.names import strip_processing, to_pinyin, to_traditional
 from tcm.errors import CorpusError, DatasetError
+from tcm.names.doses import parse_dose, split_trailing_dose
+from tcm.names.forms import strip_processing, to_pinyin, to_traditional
 from tcm.types import Formula, Ingredient, Source, Symptom, Syndrome
 
 __all__ = [
@@ -254,7 +254,7 @@ def _parse_entry(tok: str) -> tuple[str, list[str], list[str], bool]:
 
 
 def parse_composition(text: str) -> list[ParsedIngredient]:
-    """Parse a 中药组成 cell into entries; doses stay text (see :mod:`tcm.corpora.doses`)."""
+    """Parse a 中药组成 cell into entries; doses stay text (see :mod:`tcm.names.doses`)."""
     items: list[ParsedIngredient] = []
     prefix = ""
     for tok in _tokens(_PINYIN_NOTE.sub("", text or "")):
@@ -335,11 +335,15 @@ def load_herb_aliases(path: Path = DEFAULT_ALIASES) -> dict:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except OSError as e:
         raise CorpusError(str(path), None, None, f"cannot read: {e}") from e
-    for section in ("global", "per_formula"):
+    for section in ("global", "per_formula", "ambiguous"):
         if not isinstance(data.get(section, {}), dict):
             raise CorpusError(str(path), None, section, "must be a mapping")
     for name, entry in data.get("global", {}).items():
         _check_alias(path, name, entry)
+    for name, entry in data.get("ambiguous", {}).items():
+        herbs = entry.get("herbs") if isinstance(entry, dict) else None
+        if not isinstance(herbs, list) or len(herbs) < 2 or not entry.get("sources") or not entry.get("why"):
+            raise CorpusError(str(path), None, f"ambiguous/{name}", "needs `herbs` (two or more), `sources` and `why`")
     for formula, entries in data.get("per_formula", {}).items():
         for name, entry in (entries or {}).items():
             _check_alias(path, f"{formula}/{name}", entry)

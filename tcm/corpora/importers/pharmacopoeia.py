@@ -19,7 +19,9 @@ import yaml
 
 from tcm.corpora.importers.symmap import SOURCE_ID as SYMMAP_SOURCE
 from tcm.corpora.importers.symmap import SymmapHerb, load_symmap, preferred_latin
-from tcm.corpora.names import (
+from tcm.corpora.summaries import herb_summaries
+from tcm.errors import DatasetError
+from tcm.names.forms import (
     latin_letters,
     latin_title,
     letters,
@@ -27,8 +29,6 @@ from tcm.corpora.names import (
     to_pinyin,
     to_traditional,
 )
-from tcm.corpora.summaries import herb_summaries
-from tcm.errors import DatasetError
 from tcm.types import FLAVOURS, MERIDIANS, DoseRangeRow, Herb, MonographStatement, PregnancyRow, ToxicityRow
 
 __all__ = [
@@ -332,6 +332,10 @@ class DoseParse:
     max_g: float | None
     reason: str | None = None
     note: str | None = None
+    use: str = "internal"  # external: 外用 only; processed: internal use only after processing (一般炮制后用)
+    # ranges the text gives for one preparation after the herb's own: (label, min_g, max_g, note), e.g.
+    # ('煎汤', 10, 15, '布包先煎') for 青礞石, ('荷叶炭', 3, 6, None) for 荷叶
+    alternatives: tuple[tuple[str, float, float, str | None], ...] = ()
 
 
 _NUM = r"\d+(?:\.\d+)?"
@@ -370,10 +374,27 @@ def parse_dose(text: str, name: str | None = None) -> DoseParse:
         if a <= 0 or a > b:
             return DoseParse(None, None, f"implausible range {lo}～{hi}: {clause!r}")
         rest = (clause[: m.start()] + clause[m.end() :]).strip("，, ")
-        return DoseParse(a, b, note=rest or None)
-    if "适量" in text and "外用" in text:
-        return DoseParse(None, None, "external use only (外用适量)")
+        later = text.split(clause, 1)[1] if clause in text else ""
+        return DoseParse(a, b, note=rest or None, alternatives=_labelled_ranges(later))
+    if "炮制后用" in text:
+        return DoseParse(None, None, "internal use only after processing (一般炮制后用)", use="processed")
+    if "外用" in text or "外敷" in text:
+        return DoseParse(None, None, "external use only (外用)", use="external")
     return DoseParse(None, None, f"no gram amount in {text[:40]!r}")
+
+
+_LABELLED = re.compile(rf"^([\u3400-\u9fff]{{2,6}}?)({_NUM})～({_NUM})g[，,]?(.*)$")
+
+
+def _labelled_ranges(text: str) -> tuple[tuple[str, float, float, str | None], ...]:
+    """Later clauses that dose one preparation apart: '煎汤10～15g，布包先煎', '荷叶炭3～6g', '鲜品15～30g'."""
+    out = []
+    for clause in re.split(r"[。；;]", text):
+        if m := _LABELLED.match(clause.strip("，, ")):
+            label, lo, hi, rest = m.group(1), float(m.group(2)), float(m.group(3)), m.group(4).strip("，, ")
+            if 0 < lo <= hi:
+                out.append((label, lo, hi, rest or None))
+    return tuple(out)
 
 
 _PREGNANCY_RE = re.compile(r"孕妇[^；。：:]*?(禁用|禁服|忌用|忌服|慎用|慎服)")
@@ -893,6 +914,13 @@ def import_pharmacopoeia(
             doses.append(
                 DoseRangeRow(herb=name, dose_min_g=dose[0], dose_max_g=dose[1], note=note, sources=row_src)
             )
+            for label, lo, hi, alt_note in d.dose.alternatives:  # type: ignore[union-attr]
+                # a decoction, the fresh herb, or a processed form of this herb the monograph doses apart
+                if label in ("煎汤", "鲜品") or label in d.forms:
+                    doses.append(DoseRangeRow(herb=name, dose_min_g=lo, dose_max_g=hi, note=alt_note, form=label,
+                                              sources=row_src))
+        elif d.dose and d.dose.use != "internal":  # no internal dose: external use only, or only processed
+            doses.append(DoseRangeRow(herb=name, use=d.dose.use, note=d.dose.reason, sources=row_src))
         elif d.dose and d.dose.reason:
             skipped.append(f"dose {name}: {d.dose.reason}")
             if d.dose.max_g is not None:  # keep the legible maximum; never guess the minimum

@@ -12,9 +12,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tcm.corpora.names import latin_letters, latin_title, to_pinyin, to_traditional
 from tcm.corpora.summaries import herb_summaries
 from tcm.errors import DatasetError
+from tcm.names.forms import latin_letters, latin_title, to_pinyin, to_traditional
 from tcm.types import FLAVOURS, MERIDIANS, Herb, Nature, Toxicity
 
 __all__ = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tcm.resolver import NameResolver
+from tcm.names import NameResolver
 
 
 @pytest.fixture(scope="module")
