@@ -29,10 +29,11 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is i
 
 import gradio as gr  # noqa: E402
 
-from app import render  # noqa: E402
-from app.services import Services, Unavailable, answer_language  # noqa: E402
 from tcm.errors import GraphError, TCMError  # noqa: E402
 from tcm.types import Answer, PatientFlags  # noqa: E402
+
+from . import render  # noqa: E402
+from .services import Services, Unavailable, answer_language  # noqa: E402
 
 log = logging.getLogger("tcm.app")
 

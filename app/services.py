@@ -126,7 +126,7 @@ class Services:
             a = self.assistant()
         except TCMError as e:
             return False, f"{e} — the safety engine still checks questions and patients"
-        from app.render import generator_line
+        from .render import generator_line
 
         backend = getattr(a.store, "backend", self.backend or "embedded")
         return True, f"Knowledge graph · 知识图谱: {backend} · {generator_line(a.generator.info)}"
@@ -214,7 +214,7 @@ class Services:
             hits = search(name, k=10).hits
         except Exception:  # noqa: BLE001 - no retrieval index built: exact names only
             return []
-        from app.render import label_of
+        from .render import label_of
 
         return [(h.id, label_of(h.id), h.name_zh or h.name_en or h.id) for h in hits if ":" in h.id]
 

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tcm.config import REPO_ROOT, settings
+from tcm.config import settings
 from tcm.errors import TCMError
 
 app = typer.Typer(help="Grounded, bilingual TCM assistant: knowledge graph, safety checks, search.",
@@ -441,15 +441,17 @@ def corpora_stats(json_out: JsonOpt = False) -> None:
 
 @corpora_app.command("import")
 def corpora_import(
-    datasets: Annotated[Path, typer.Option(help="Folder of the public data sets")] = REPO_ROOT.parent / "shared"
-    / "datasets",
+    datasets: Annotated[Path | None, typer.Option(
+        help="Folder of the public data sets (default: TCM_DATASETS_DIR, else ../shared/datasets)")] = None,
     directory: Annotated[Path | None, typer.Option("--dir", help="Corpus folder to write (default: corpora/)")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Derive corpora/ from the public data sets plus the curated overrides (deterministic)."""
+    from tcm.config import datasets_dir
     from tcm.corpora.importers import STEPS, run_import
 
     target = directory or settings().corpora_dir
+    datasets = datasets or datasets_dir()
     with _progress() as bar:
         task = bar.add_task("import", total=STEPS)
 
@@ -609,14 +611,10 @@ def app_(
 
     if importlib.util.find_spec("gradio") is None:
         raise TCMError("tcm app needs gradio: pip install -e '.[app]'")
-    if (REPO_ROOT / "app" / "main.py").is_file() and str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))  # the app lives in app/ beside tcm/ in the source tree
-    try:
-        from app.main import launch
-        from app.services import Services
-    except ModuleNotFoundError as e:
-        raise TCMError(f"the app could not be loaded ({e}); run tcm app from a source checkout") from None
     from tcm.generation import load_config
+    from tcm.resources import app_module
+
+    launch, Services = app_module("main").launch, app_module("services").Services
 
     cfg = load_config(backend=generator, model=model, gguf_file=gguf_file, adapter=adapter)
     launch(host, port, auth, concurrency, services=Services(backend, cfg),

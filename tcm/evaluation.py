@@ -2,14 +2,14 @@
 
 Suites: safety (evals/safety), prompt injection (evals/injection), grounded answers (composition
 questions for every formula, claim checks), retrieval and batch analysis (their runners in
-evals/, when present), and the public sets in ../shared/datasets/eval that apply: TCMBench
+tcm/evals/, when their extras are installed), and the public sets in ../shared/datasets/eval that apply: TCMBench
 multiple-choice questions and TCM-BEST4SDT's multiple-choice sets, answered through the
 retrieval-grounded pipeline by each available generator.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import platform
 import re
@@ -18,10 +18,11 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
-from tcm.config import REPO_ROOT
+from tcm.config import datasets_dir
+from tcm.resources import resource_dir
 
-EVALS = REPO_ROOT / "evals"
-SHARED_EVAL = REPO_ROOT.parent / "shared" / "datasets" / "eval"
+EVALS = resource_dir("evals")  # the cases (evals/ of the source tree, package data in the wheel)
+SHARED_EVAL = datasets_dir() / "eval"  # the public sets: TCM_DATASETS_DIR or ../shared/datasets
 LETTERS = "ABCDE"
 
 
@@ -41,14 +42,8 @@ def machine() -> str:
 
 
 def _load_runner(name: str):
-    """evals/<name>/run.py as a module (the runners are scripts, not a package)."""
-    path = EVALS / name / "run.py"
-    if not path.exists():
-        return None
-    spec = importlib.util.spec_from_file_location(f"evals_{name}_run", path)
-    mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(mod)  # type: ignore[union-attr]
-    return mod
+    """The runner of one suite, :mod:`tcm.evals.<name>`."""
+    return importlib.import_module(f"tcm.evals.{name}")
 
 
 # ------------------------------------------------------------------ project suites
@@ -274,9 +269,15 @@ def run_eval(suites: list[str], generators: list, limit: int, out_dir: Path, log
         log("grounded answers …")
         report["suites"]["answers"] = answer_suite(base, corpus)
     for name in ("retrieval", "analysis"):
-        if name in suites and (run := _load_runner(name)) is not None:
-            log(f"{name} …")
-            report["suites"][name] = run.suite()
+        if name not in suites:
+            continue
+        try:
+            run = _load_runner(name)
+        except ImportError as e:  # the suite's extra is not installed
+            report["suites"][name] = {"skipped": f"{e.name} is not installed (pip install 'tcm[{name}]')"}
+            continue
+        log(f"{name} …")
+        report["suites"][name] = run.suite()
     if "adapter" in suites:
         if adapters:
             log("adapter exact-fact accuracy (base vs tuned) …")

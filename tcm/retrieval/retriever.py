@@ -35,7 +35,7 @@ Mode = str  # "hybrid" | "lexical" | "dense"
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _FETCH = 60  # candidates per list before fusion
-# Fusion weights, tuned on the dev split (evals/retrieval/run.py). Dense similarity from the offline embedders
+# Fusion weights, tuned on the dev split (tcm/evals/retrieval.py). Dense similarity from the offline embedders
 # (USE v3, multilingual-e5-small) lowered recall at every weight tried, so by default it only fills a result
 # list the other signals leave short; TCM_DENSE_WEIGHT gives it a vote (for a stronger model, e.g. bge-m3).
 WEIGHTS = {"link": 2.0, "names": 2.0, "lexical": 1.0, "dense": 0.0}

@@ -19,9 +19,10 @@ from tcm.corpora.io import CURATED_ONLY, FILES, Corpus, check_references, read_r
 from tcm.corpora.rules import root_of
 from tcm.corpora.summaries import formula_summaries, herb_summaries
 from tcm.errors import CorpusError, DatasetError
+from tcm.resources import resource_dir
 from tcm.types import DoseRangeRow, Herb, IncompatibilityRow, LactationRow, Source, VersePair
 
-OVERRIDES = Path(__file__).resolve().parents[3] / "corpora" / "overrides"
+OVERRIDES = resource_dir("corpora") / "overrides"
 
 
 STEPS = 6
