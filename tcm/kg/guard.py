@@ -1,4 +1,4 @@
-"""The read-only guard every researcher query passes before it reaches a graph engine.
+r"""The read-only guard every researcher query passes before it reaches a graph engine.
 
 Why a lexer and not a word list: a word list at the start of the query let ``/**/ COPY … TO``
 and a clause after ``MATCH … WITH`` through. Here the query is tokenised the way both engines
@@ -14,8 +14,8 @@ comments), and then:
   outside quotes (look-alike letters cannot spell a keyword the guard does not see).
 
 The text sent to the engine is rebuilt from the tokens: comments become a space, unicode spaces
-an ASCII space and every string is re-quoted canonically, so the engine reads exactly what the
-guard checked. Words inside strings, comments, backtick names, property keys, labels and map
+an ASCII space and a string with ``\u`` escapes is re-quoted without them, so the engine reads
+exactly what the guard checked. Words inside strings, comments, backtick names, property keys, labels and map
 keys never cause a refusal. For the embedded store, Neo4j's standard functions are translated
 (``type(r)`` → ``label(r)``, ``labels(n)`` → ``[label(n)]`` …).
 """
@@ -152,7 +152,9 @@ def tokenize(text: str) -> list[Token]:
             i = j + 2
         elif ch in "'\"":
             value, i2 = _string(text, i)
-            out.append(Token("string", _quote(value), i))
+            canonical, raw = _quote(value), text[i:i2]
+            # as written (column names stay the same) unless it holds \u escapes, which engines may read early
+            out.append(Token("string", canonical if "\\u" in raw or "\\U" in raw else raw, i))
             i = i2
         elif ch == "`":
             j = text.find("`", i + 1)
