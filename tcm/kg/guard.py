@@ -306,7 +306,7 @@ def check(cypher: str, *, dialect: str = "neo4j", max_length: int = 20_000) -> C
     if stack:
         raise refuse(f"unclosed {stack[-1]!r}")
     if dialect == "embedded":
-        toks = _embedded(toks)
+        toks = _embedded(_alias_translated(toks))
     text = "".join(t.text for t in toks).strip()
     return Checked(text=text, statement=first.text.upper())
 
@@ -400,6 +400,44 @@ def _embedded(toks: list[Token]) -> list[Token]:
             k += 3
             continue
         k += 1
+    return out
+
+
+def _alias_translated(toks: list[Token]) -> list[Token]:
+    """``RETURN type(r)`` → ``RETURN type(r) AS `type(r)```: the column keeps the name Neo4j gives it."""
+    translated = set(EMBEDDED_RENAMES) | {"labels", "elementid", "keys", "id"}
+    items: list[tuple[int, int]] = []
+    depth, start = 0, None
+    for i, t in enumerate(toks):
+        if t.kind == "punct" and t.text in "([{":
+            depth += 1
+        elif t.kind == "punct" and t.text in ")]}":
+            depth -= 1
+        if depth or t.kind == "space":
+            continue
+        up = t.text.upper() if t.kind == "word" else t.text
+        if t.kind == "word" and up == "RETURN":
+            start = i + 1
+        elif start is not None and t.kind == "word" and up == "DISTINCT" and all(
+                x.kind == "space" for x in toks[start:i]):
+            start = i + 1
+        elif start is not None and (up == "," or (t.kind == "word" and up in ("ORDER", "SKIP", "LIMIT", "UNION"))):
+            items.append((start, i))
+            start = i + 1 if up == "," else None
+    if start is not None:
+        items.append((start, len(toks)))
+    out = list(toks)
+    for a, b in reversed(items):
+        sig = [k for k in range(a, b) if toks[k].kind != "space"]
+        if not sig or any(toks[k].kind == "word" and toks[k].text.upper() == "AS" for k in sig):
+            continue
+        calls = any(toks[k].kind == "word" and toks[k].text.lower() in translated and j + 1 < len(sig)
+                    and toks[sig[j + 1]].text == "(" and (j == 0 or toks[sig[j - 1]].text != ".")
+                    for j, k in enumerate(sig))
+        text = "".join(t.text for t in toks[sig[0] : sig[-1] + 1])
+        if calls and "`" not in text:
+            out[sig[-1] + 1 : sig[-1] + 1] = [Token("space", " ", 0), Token("word", "AS", 0), Token("space", " ", 0),
+                                            Token("name", f"`{text}`", 0)]
     return out
 
 

@@ -96,7 +96,9 @@ def test_legitimate_query_gives_what_the_engine_gives(store, query):
 
 @pytest.mark.parametrize("query, rows", STANDARD_FUNCTIONS)
 def test_standard_functions_work_on_both_backends(store, query, rows):
-    assert store.query(query).rows == rows
+    res = store.query(query)
+    assert res.rows == rows
+    assert res.columns == [c.strip() for c in query.split(" RETURN ", 1)[1].split(", ")]  # Neo4j's column names
 
 
 def test_cross_product_ends_at_the_time_limit(store):
