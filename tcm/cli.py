@@ -640,6 +640,9 @@ def app_(
         raise TCMError(f"the app could not be loaded ({e}); run tcm app from a source checkout") from None
     from tcm.generation import load_config
 
+    if auth and any(a == "--auth" or a.startswith("--auth=") for a in sys.argv):
+        err.print("warning: a password given with --auth is visible to every user of this machine in `ps`; "
+                  "use TCM_APP_AUTH or --auth-file", markup=False, highlight=False)
     if auth_file is not None:
         if auth:
             raise TCMError("give --auth (or TCM_APP_AUTH) or --auth-file, not both")
