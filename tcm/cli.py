@@ -76,6 +76,9 @@ def build(
             task = bar.add_task(f"graph → {b}", total=data.total())
             result["graph"][b] = store.build(data, report=lambda _what, n, t=task: bar.advance(t, n))
     result["retrieval"] = _build_retrieval()
+    from tcm.context import Context
+
+    Context.fresh(cfg, corpus).save_snapshot()  # the next process starts from it (tcm/snapshot.py)
     if json_out:
         _emit_json(result)
         return

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from tcm.safety import SafetyEngine
 
 
+CORE = ("corpus", "resolver", "engine")
+
+
 class Context:
     """The corpus, the name resolver and the safety engine (built on first use, then shared); graph stores and
     the retriever (opened on first use); thread-safe, as the app serves several sessions at once."""
@@ -40,12 +43,53 @@ class Context:
         self._lock = threading.RLock()
         self._parts: dict[str, Any] = {}
         self._stores: dict[str, GraphStore] = {}
+        self._snapshot_tried = False
 
     def _part(self, name: str, make):
         with self._lock:
+            if name in CORE and not self._snapshot_tried:
+                self._load_snapshot()
             if name not in self._parts:
                 self._parts[name] = make()
             return self._parts[name]
+
+    # ------------------------------------------------------------ start-up snapshot (tcm.snapshot)
+    def _snapshot_key(self) -> str:
+        import hashlib
+
+        from tcm import snapshot
+        from tcm.corpora.io import FILES
+
+        h = hashlib.sha256(str(self.cfg.corpora_dir).encode())
+        for rel, _model in FILES.values():
+            p = self.cfg.corpora_dir / rel
+            h.update(rel.encode() + (p.read_bytes() if p.exists() else b"<missing>"))
+        return snapshot.key(h.hexdigest())
+
+    def _load_snapshot(self) -> None:
+        """The corpus, resolver and engine as ``tcm build`` saved them, when nothing has changed since."""
+        from tcm import snapshot
+
+        self._snapshot_tried = True
+        got = snapshot.load(self.cfg.data_dir, "core", self._snapshot_key())
+        if isinstance(got, tuple) and len(got) == len(CORE):
+            self._parts.update(zip(CORE, got, strict=True))
+
+    @classmethod
+    def fresh(cls, cfg: Settings, corpus: Corpus) -> Context:
+        """A context over a corpus just loaded and validated (``tcm build``), ignoring any saved snapshot."""
+        ctx = cls(cfg)
+        ctx._snapshot_tried = True
+        ctx._parts["corpus"] = corpus
+        return ctx
+
+    def save_snapshot(self) -> None:
+        """Save the corpus, resolver and engine for the next process (``tcm build`` calls this)."""
+        from tcm import snapshot
+
+        parts = (self.corpus, self.resolver, self.engine)
+        self.engine.check("甘草6g，甘遂3g")  # fill the engine's lazy tables before they are saved
+        snapshot.save(self.cfg.data_dir, "core", self._snapshot_key(), parts)
 
     @property
     def corpus(self) -> Corpus:

@@ -43,6 +43,8 @@ def build_index(progress=None, embedder: str | None = None, kind: str = "auto") 
     r = Retriever.build(corpus, cfg.corpora_dir, embedder, kind=kind, progress=progress,  # type: ignore[arg-type]
                         cache_dir=target, resolver=ctx.resolver)
     r.save(target)
+    if hasattr(r.embedder, "save_snapshot"):
+        r.embedder.save_snapshot()  # the next process loads the embedder from it (tcm/snapshot.py)
     from tcm.context import default_context
 
     default_context().forget_retriever()
