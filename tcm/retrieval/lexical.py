@@ -97,6 +97,24 @@ class BM25:
     def __len__(self) -> int:
         return len(self.docs)
 
+    def __getstate__(self) -> dict:
+        """Postings as three flat arrays (one pickle object each, not two per term): loads ~10x faster."""
+        if self._stale:
+            self._build()
+        state = {**self.__dict__, "_postings": None, "_grams": None}
+        terms = list(self._postings)
+        lens = np.fromiter((len(self._postings[t][0]) for t in terms), dtype=np.int64, count=len(terms))
+        state["_csr"] = (terms, np.concatenate(([0], np.cumsum(lens))),
+                         np.concatenate([self._postings[t][0] for t in terms]) if terms else np.zeros(0, np.int32),
+                         np.concatenate([self._postings[t][1] for t in terms]) if terms else np.zeros(0, np.float32))
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        terms, offsets, idx, w = state.pop("_csr")
+        self.__dict__.update(state)
+        bounds = offsets.tolist()
+        self._postings = {t: (idx[a:b], w[a:b]) for t, a, b in zip(terms, bounds, bounds[1:], strict=False)}
+
     def add(self, pid: int, name_tokens: list[str], body_tokens: list[str]) -> None:
         tf: Counter[str] = Counter(body_tokens)
         for t in name_tokens:
