@@ -422,7 +422,10 @@ def _shown_path(folder: Path) -> str:
 
 
 @corpora_app.command("stats")
-def corpora_stats(json_out: JsonOpt = False) -> None:
+def corpora_stats(
+    json_out: JsonOpt = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table (the README's)")] = False,
+) -> None:
     """Count what the corpus holds, per type and per key field."""
     from tcm.corpora.io import load_corpus
     from tcm.corpora.stats import corpus_stats
@@ -430,6 +433,9 @@ def corpora_stats(json_out: JsonOpt = False) -> None:
     stats = corpus_stats(load_corpus(settings().corpora_dir))
     if json_out:
         _emit_json(stats)
+        return
+    if markdown:
+        sys.stdout.write("| what | count |\n|---|---:|\n" + "".join(f"| {k} | {v:,} |\n" for k, v in stats.items()))
         return
     t = Table(title="corpora/")
     t.add_column("what")

@@ -6,7 +6,7 @@ Python API::
     search("Astragalus root").hits[0].id        # 'herb:黄芪'
     search("四肢厥逆 脉微", k=5, type="formula")
 
-:func:`search` opens the index that ``tcm build`` wrote under ``data/retrieval/`` (once per
+:func:`search` opens the index that ``tcm build`` wrote under ``<data dir>/retrieval/`` (once per
 process) and refuses it with a one-line error when the corpus or the embedder has changed
 since. :class:`Retriever` builds, saves, loads, adds and deletes (by id or by source).
 """
