@@ -465,6 +465,9 @@ def build_app(services: Services, handlers: Handlers | None = None) -> gr.Blocks
                   [batch_summary, dl_results, dl_report, preview], api_name="analyze", concurrency_limit=1,
                   concurrency_id="batch", show_progress_on=[batch_summary])
         demo.load(h.on_load, None, [status, *explorer_out], api_visibility="private", show_progress="hidden")
+        from . import api  # /ask and /check (and /diagnose when offered): JSON endpoints for gradio_client
+
+        api.register(services)
     return demo
 
 

@@ -523,6 +523,11 @@ def error_box(message: str) -> str:
 
 
 CSS = """
+:root,.gradio-container{--font:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans",
+ "Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC","PingFang SC","Hiragino Sans GB","Microsoft YaHei",
+ "WenQuanYi Micro Hei",sans-serif}
+.gradio-container,.gradio-container textarea,.gradio-container input,.gradio-container button{font-family:var(--font)}
+#tcm-chat label.float{position:relative;display:inline-flex;margin:0 0 4px 0}
 .tcm-icon{display:inline-block;vertical-align:-3px;margin-right:2px}
 .tcm-banner .tcm-icon{vertical-align:-5px}
 .tcm-status{font-size:.85em;padding:4px 10px;border-radius:6px}

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from tcm.generation import Generator, Prompt, make_generator
+from tcm.generation import Generator, Prompt
 from tcm.generation.claims import check_claims
 from tcm.generation.claims import sentences as _sentences
 from tcm.generation.claims import strip_citations as _strip_cites
@@ -47,11 +47,9 @@ class Assistant:
 
     @classmethod
     def default(cls, generator: Generator | None = None) -> Assistant:
-        from tcm.kg import open_graph
-        from tcm.safety import default_engine
+        from tcm.context import default_context
 
-        engine = default_engine()
-        return cls(open_graph(), engine.resolver, engine, generator or make_generator())
+        return default_context().assistant(generator)
 
     # ------------------------------------------------------------------ public
     def ask(self, question: str, drugs: str | None = None, flags: PatientFlags | None = None) -> Answer:

