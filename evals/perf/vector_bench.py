@@ -43,6 +43,20 @@ CHUNK = 100_000
 K = 10
 
 
+def project_module(name: str):
+    """tcm/retrieval/<name>.py loaded by path: the GPU machine has torch and numpy but not the project's
+    other dependencies, which ``import tcm.retrieval`` would pull in (these two modules need none)."""
+    import importlib.util
+
+    key = f"_bench_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, REPO / "tcm" / "retrieval" / f"{name}.py")
+        mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        sys.modules[key] = mod
+        spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return sys.modules[key]
+
+
 # ------------------------------------------------------------------ data
 
 
@@ -140,12 +154,14 @@ MEM_PER_VECTOR = {"flat": 4.0, "ivf": 4.0, "ivf-sq8": 1.0, "hnsw": 4.6}  # bytes
 
 
 def cpu_kind(kind: str, data: Data, qs, qb, refs, args) -> dict:
-    from tcm.retrieval.index import VectorIndex, default_nprobe
-
+    index = project_module("index")
+    VectorIndex, default_nprobe = index.VectorIndex, index.default_nprobe
     need = data.n * data.dim * MEM_PER_VECTOR[kind] / 2**30
     row: dict = {"path": f"cpu-{kind}", "n": data.n, "mem_need_gb": round(need, 2)}
     if need > args.ram_gb:
         return {**row, "skipped": f"needs ~{need:.1f} GB > --ram-gb {args.ram_gb}"}
+    if kind == "flat" and data.n > args.cpu_exact_max:
+        return {**row, "skipped": f"exact CPU search above --cpu-exact-max {args.cpu_exact_max} takes seconds a query"}
     if kind == "hnsw" and data.n > args.hnsw_max:
         return {**row, "skipped": f"HNSW build above --hnsw-max {args.hnsw_max} takes too long on this machine"}
     gc.collect()
@@ -229,8 +245,7 @@ def torch_path(data: Data, x: np.ndarray | None, qs, qb, refs, args, device: str
     """The VectorIndex GPU path (TorchExact) on ``device``; x is loaded once and uploaded."""
     import torch
 
-    from tcm.retrieval.torch_search import TorchExact
-
+    TorchExact = project_module("torch_search").TorchExact
     name = f"torch-{'fp16' if half else 'fp32'}-{device}"
     t = time.perf_counter()
     ex = TorchExact(np.arange(data.n, dtype=np.int64), x if x is not None else data.all(), device=device, half=half)
@@ -309,11 +324,11 @@ def run_size(n: int, args) -> list[dict]:
                      "skipped": f"need the {full_gb:.1f} GB matrix in memory twice; --ram-gb {args.ram_gb}"})
         emit(rows[-1])
     else:
-        if have("faiss"):
+        if have("faiss") and n <= args.cpu_exact_max:
             row, refs["raw_faiss"] = raw_faiss_flat(x, qs, qb, refs, args)
             rows.append(row)
             emit(row)
-        if have("sentence_transformers") and have("torch"):
+        if have("sentence_transformers") and have("torch") and (cuda() or n <= args.cpu_exact_max):
             row, refs["st_semantic_search"] = st_search(x, qs, qb, refs, args, "cpu" if not cuda() else "cuda")
             rows.append(row)
             emit(row)
@@ -356,6 +371,8 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--kinds", default="flat,ivf,ivf-sq8,hnsw")
     ap.add_argument("--hnsw-max", type=int, default=200_000)
+    ap.add_argument("--cpu-exact-max", type=int, default=2_000_000, help="no exact CPU search (flat, raw FAISS, "
+                    "semantic_search on the CPU) above this size")
     ap.add_argument("--ram-gb", type=float, default=6.0, help="skip kinds whose memory estimate exceeds this")
     ap.add_argument("--gpu", choices=["auto", "off"], default="auto")
     ap.add_argument("--fake-gpu", action="store_true", help="no CUDA: run the torch path on the CPU (correctness)")
