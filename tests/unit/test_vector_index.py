@@ -198,3 +198,23 @@ def test_add_rejects_mismatched_shapes():
         vi.add(np.zeros((3, 9), np.float32), np.arange(3))
     with pytest.raises(index_mod.RetrievalError, match="3 vectors but 2 ids"):
         vi.add(np.zeros((3, 8), np.float32), np.arange(2))
+
+
+def test_load_or_build_reuses_a_saved_index_until_the_fingerprint_changes(tmp_path):
+    from tcm.retrieval.index import load_or_build
+
+    x = clustered(3000, 32)
+    calls = []
+
+    def vectors():
+        calls.append(1)
+        return np.arange(3000, dtype=np.int64), x
+
+    a = load_or_build(tmp_path / "lib.faiss", "use|books:1,2", vectors)
+    b = load_or_build(tmp_path / "lib.faiss", "use|books:1,2", vectors)
+    assert len(calls) == 1 and b.ntotal == 3000 and b.kind == a.kind == "flat"
+    assert np.array_equal(a.search(x[:5], 3)[1], b.search(x[:5], 3)[1])
+    c = load_or_build(tmp_path / "lib.faiss", "use|books:1,2,3", vectors, kind="ivf")
+    assert len(calls) == 2 and c.kind == "ivf"
+    with pytest.raises(index_mod.RetrievalError, match="no vectors"):
+        load_or_build(tmp_path / "other.faiss", "x", lambda: (np.zeros(0, np.int64), np.zeros((0, 8), np.float32)))
