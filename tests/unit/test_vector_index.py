@@ -218,3 +218,21 @@ def test_load_or_build_reuses_a_saved_index_until_the_fingerprint_changes(tmp_pa
     assert len(calls) == 2 and c.kind == "ivf"
     with pytest.raises(index_mod.RetrievalError, match="no vectors"):
         load_or_build(tmp_path / "other.faiss", "x", lambda: (np.zeros(0, np.int64), np.zeros((0, 8), np.float32)))
+
+
+def test_cpu_search_never_imports_torch():
+    """torch is optional: on a machine without a GPU device node, building and searching leave it unimported."""
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np\n"
+            "from tcm.retrieval.index import VectorIndex, search_device\n"
+            "x = np.random.default_rng(0).standard_normal((500, 16)).astype('float32')\n"
+            "for kind in ('flat', 'ivf', 'ivf-sq8', 'hnsw'):\n"
+            "    vi = VectorIndex(16, kind); vi.add(x, np.arange(500)); vi.search_batch(x[:40], 3, batch_size=7)\n"
+            "print(search_device(), 'torch' in sys.modules)\n")
+    if index_mod._cuda_node():
+        pytest.skip("this machine has an NVIDIA device node: torch is imported on purpose")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["cpu", "False"]
