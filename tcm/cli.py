@@ -354,7 +354,8 @@ def train(
 
 # ------------------------------------------------------------------ eval
 
-EVAL_SUITES = ("safety", "injection", "answers", "retrieval", "analysis", "adapter", "tcmbench", "best4sdt")
+EVAL_SUITES = ("safety", "injection", "answers", "retrieval", "analysis", "reasoning", "adapter", "tcmbench",
+               "best4sdt")
 
 
 @app.command("eval")

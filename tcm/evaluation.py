@@ -277,6 +277,11 @@ def run_eval(suites: list[str], generators: list, limit: int, out_dir: Path, log
         if name in suites and (run := _load_runner(name)) is not None:
             log(f"{name} …")
             report["suites"][name] = run.suite()
+    if "reasoning" in suites:
+        log("reasoning (differentiation) …")
+        from tcm.evals.reasoning import suite as reasoning_suite
+
+        report["suites"]["reasoning"] = reasoning_suite()
     if "adapter" in suites:
         if adapters:
             log("adapter exact-fact accuracy (base vs tuned) …")

@@ -244,6 +244,15 @@ class Reasoner:
                         form[f] = max(form.get(f, 0.0), 0.5 * len(pat) / len(n.removesuffix("证")))
         return syn, form
 
+    def syndrome_scores(self, text: str) -> list[tuple[str, float]]:
+        """Every syndrome with evidence, best first (for evaluation: ranking a benchmark's options)."""
+        mentions = self.lexicon.parse(text)
+        present = [m.sign for m in mentions if not m.negated]
+        denied = {m.sign for m in mentions if m.negated}
+        bonus, _ = self._pattern_bonus(self.named_patterns(text))
+        ranked = self._score(self.syndromes, self._syn_index, present, denied, self._evidence(present), bonus)
+        return [(p.name, s) for s, p, _, _ in ranked]
+
     def diagnose(self, text: str, k: int = 5, language: str | None = None) -> Diagnosis:
         mentions = self.lexicon.parse(text)
         present = [m.sign for m in mentions if not m.negated]

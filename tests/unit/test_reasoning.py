@@ -130,3 +130,29 @@ def test_entity_question_and_unknown_name(helper):
     assert "龙虎八宝汤" in a.answer and "没有" in a.answer and not a.citations
     a = helper.ask("头痛怎么办")
     assert "信息不足" in a.answer and "脉象" in a.answer
+
+
+def test_eval_cases_split_by_formula_and_scored(reasoner, tmp_path):
+    from tcm.evals.reasoning import CASES, own_cases, same
+
+    rows = [json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines()]
+    assert len([r for r in rows if not r["abstain"]]) >= 200 and {r["lang"] for r in rows} == {"zh", "en"}
+    splits: dict[str, set] = {}
+    for r in rows:
+        splits.setdefault(r["formula"], set()).add(r["split"])
+    assert all(len(s) == 1 for s in splits.values())  # nothing tuned on is tested on
+    small = tmp_path / "cases.jsonl"
+    small.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in [
+        {"id": "a", "split": "heldout", "lang": "zh", "text": HEART_YIN, "formula": "天王补心丹", "abstain": False},
+        {"id": "b", "split": "heldout", "lang": "zh", "text": "头痛。", "formula": "川芎茶调散", "abstain": True},
+    ]), encoding="utf-8")
+    got = own_cases(reasoner, small)
+    assert got["heldout"]["formula_top1"] == 1.0 and got["abstention"]["recall"] == 1.0
+    assert same("心阴虚证", "心阴虚") and same("肝郁气滞证", "肝郁气滞") and not same("心", "心阴虚证")
+
+
+def test_best4sdt_scored_when_present(reasoner, shared_datasets):
+    from tcm.evals.reasoning import best4sdt
+
+    got = best4sdt(reasoner, shared_datasets / "eval")
+    assert got["cases"] == 300 and got["options_top3"] >= 0.5

@@ -1,0 +1,1 @@
+"""Evaluation runners that live in the package (data in evals/)."""
