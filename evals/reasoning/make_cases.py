@@ -2,7 +2,8 @@
 
 Each case is a terse clinical note in the project's own words: a patient line, then a subset of the
 formula's textbook signs (the Sign vocabulary's names, a synonym or the English name, never the
-indications' wording), shuffled, some left out, tongue and pulse phrased as a clinician writes them.
+indications' wording), shuffled, about 40% left out, one unrelated symptom added (a sign of another
+formula: real notes carry noise), tongue and pulse phrased as a clinician writes them.
 Split by formula (a stable hash): cases of `heldout` formulas are never used to tune the engine.
 Abstention cases give one or two signs and no tongue or pulse: the right answer is "insufficient
 information". Seeded, so the file is reproducible: `python evals/reasoning/make_cases.py`.
@@ -19,6 +20,7 @@ from tcm.config import settings
 from tcm.corpora.io import load_corpus
 
 OUT = Path(__file__).with_name("cases.jsonl")
+SEX_SPECIFIC = {"遗精", "阳痿", "早泄", "痛经", "闭经", "崩漏", "月经不调", "月经量少", "带下", "不孕"}  # no noise
 PEOPLE_ZH = ["男，{a}岁。", "女，{a}岁。", "患者男，{a}岁，", "患者女，{a}岁，"]
 PEOPLE_EN = ["M, {a}.", "F, {a}.", "{a}-year-old man:", "{a}-year-old woman:"]
 
@@ -34,6 +36,8 @@ def main() -> None:
     for r in corpus.formula_signs:
         own.setdefault(r.formula, []).append(r.sign)
     rng = random.Random(13)
+    pool = sorted({s for v in own.values() for s in v if s in signs and signs[s].kind == "symptom"
+                   and (signs[s].english or signs[s].synonyms) and s not in SEX_SPECIFIC})
     cases = []
     for f in corpus.formulas:
         lst = [s for s in own.get(f.name_zh, []) if s in signs]
@@ -43,9 +47,11 @@ def main() -> None:
             usable = lst if lang == "zh" else [s for s in lst if signs[s].english]
             if len(usable) < 3:
                 continue
-            keep = max(3, round(len(usable) * 0.75))
+            keep = max(3, round(len(usable) * 0.6))
             chosen = rng.sample(usable, min(keep, len(usable)))
             sym = [s for s in chosen if signs[s].kind == "symptom"]
+            noise = [s for s in pool if s not in lst and (lang == "zh" or signs[s].english)]
+            sym.append(rng.choice(noise))
             tp = [s for s in chosen if signs[s].kind != "symptom"]
             rng.shuffle(sym)
             age = rng.randint(18, 75)
