@@ -118,12 +118,54 @@ def tcmeval_sdt(reasoner, root: Path = SHARED) -> dict:
     return _score_public(reasoner, items) if items else {"skipped": "no annotated TCMEval-SDT records found"}
 
 
+_SYNDROME_Q = re.compile(r"辨证|证型|证候")
+_FORMULA_Q = re.compile(r"方剂|首选方|选方|主方|何方")
+
+
+def tcmbench_sdt(reasoner, root: Path = SHARED) -> dict:
+    """TCMBench's differentiation sets (SDT, SDT_reverse, SDT_shuffle): a case, then single-answer questions;
+    those asking the syndrome (其辨证是) or the formula (首选的方剂是) are scored by ranking their options with
+    the engine (a formula option matches a corpus formula by the same name rule)."""
+    from tcm.evaluation import _options as split_options
+
+    out: dict = {}
+    for name in ("SDT", "SDT_reverse", "SDT_shuffle"):
+        path = root / "tcmbench" / f"{name}.json"
+        if not path.exists():
+            continue
+        rows = {"syndrome": [0, 0, 0, 0], "formula": [0, 0, 0, 0]}  # n, top-1, top-3, options the corpus knows
+        for item in json.loads(path.read_text(encoding="utf-8"))["example"]:
+            case = item.get("share_content", "")
+            for sub in item.get("question") or []:
+                if not isinstance(sub, dict) or len(sub.get("answer") or []) != 1:
+                    continue
+                stem, opts = split_options(sub["sub_question"])
+                kind = "syndrome" if _SYNDROME_Q.search(stem) else "formula" if _FORMULA_Q.search(stem) else None
+                if kind is None or not opts:
+                    continue
+                scores = reasoner.syndrome_scores(case) if kind == "syndrome" else reasoner.formula_scores(case)
+                ranked = _rank_options(scores, list(opts.items()))
+                gold = opts.get(sub["answer"][0], "")
+                r = rows[kind]
+                r[0] += 1
+                r[1] += same(ranked[0], gold)
+                r[2] += any(same(x, gold) for x in ranked[:3])
+                r[3] += any(same(n, gold) for n, _ in scores) if kind == "formula" else 0
+        out[name] = {k: {"questions": n, "top1": round(a / n, 3) if n else None,
+                         "top3": round(b / n, 3) if n else None} for k, (n, a, b, _) in rows.items()}
+        out[name]["formula"]["gold_in_corpus"] = rows["formula"][3]
+    if not out:
+        return {"skipped": f"{root / 'tcmbench'} not found"}
+    out["chance"] = {"top1": 0.2, "top3": 0.6}
+    return out
+
+
 def suite() -> dict:
     from tcm.reasoning.engine import default_reasoner
 
     r = default_reasoner()
     t = time.perf_counter()
-    out = {"own": own_cases(r), "best4sdt": best4sdt(r), "tcmeval_sdt": tcmeval_sdt(r)}
+    out = {"own": own_cases(r), "best4sdt": best4sdt(r), "tcmeval_sdt": tcmeval_sdt(r), "tcmbench_sdt": tcmbench_sdt(r)}
     out["seconds"] = round(time.perf_counter() - t, 1)
     out["matching"] = ("normalised names (证/证型/证候/之/punctuation removed); equal, or one contains the other "
                        "with at least 3 characters")

@@ -254,11 +254,11 @@ class Reasoner:
         ranked = self._score(self.syndromes, self._syn_index, present, denied, self._evidence(present), bonus)
         return [(p.name, s) for s, p, _, _ in ranked]
 
-    def diagnose(self, text: str, k: int = 5, language: str | None = None) -> Diagnosis:
+    def _rank(self, text: str):
+        """(mentions, present signs, named patterns, ranked syndromes, ranked formulas with their best GB/T row)."""
         mentions = self.lexicon.parse(text)
         present = [m.sign for m in mentions if not m.negated]
         denied = {m.sign for m in mentions if m.negated}
-        lang = language or _language(text)
         evidence = self._evidence(present)
         patterns = self.named_patterns(text)
         syn_bonus, f_bonus = self._pattern_bonus(patterns)
@@ -276,7 +276,15 @@ class Reasoner:
             combined.append((total, prof, matched, contra, best))
         # ties: the formula whose own indications say more (a fuller profile) first
         combined.sort(key=lambda t: (-round(t[0], 6), -len(t[2]), -t[1].mass, t[1].name))
+        return mentions, present, patterns, syn, combined
 
+    def formula_scores(self, text: str) -> list[tuple[str, float]]:
+        """Every formula with evidence, best first (for evaluation: ranking a benchmark's options)."""
+        return [(p.name, s) for s, p, _, _, _ in self._rank(text)[4]]
+
+    def diagnose(self, text: str, k: int = 5, language: str | None = None) -> Diagnosis:
+        mentions, present, patterns, syn, combined = self._rank(text)
+        lang = language or _language(text)
         syndromes = [self._syndrome_out(s, p, matched, contra, lang) for s, p, matched, contra in syn[:k]]
         formulas = [self._formula_out(s, p, matched, best, lang) for s, p, matched, _, best in combined[:k]]
         n_tp = sum(1 for m in mentions if not m.negated and m.kind != "symptom")

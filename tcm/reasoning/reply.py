@@ -17,6 +17,10 @@ def compose(d: Diagnosis, formulas: dict, families: dict[str, list], lang: str) 
     where the name is the base."""
     zh = lang == "zh"
     facts: list[Fact] = []
+    english = {m.sign: m.name_en for m in d.signs if m.name_en}
+
+    def gloss(sign: str) -> str:
+        return sign if zh or sign not in english else f"{sign} ({english[sign]})"
 
     def fact(id_: str, text: str, sources: list[str]) -> int:
         facts.append(Fact(n=len(facts) + 1, id=id_, text=text, sources=sources or ["curated"]))
@@ -40,7 +44,7 @@ def compose(d: Diagnosis, formulas: dict, families: dict[str, list], lang: str) 
     if top:
         label = f"{top.name_zh}（GB/T 15657 {top.code}）" if zh else f"{top.name_zh} (GB/T 15657 {top.code})"
         n = fact(top.id, label, top.sources)
-        signs = "、".join(top.matched) if zh else ", ".join(top.matched)
+        signs = "、".join(top.matched) if zh else ", ".join(gloss(x) for x in top.matched)
         missing = ("、".join(top.missing[:4])) if zh else ", ".join(top.missing[:4])
         others = [s.name_zh for s in d.syndromes[1:3]]
         if zh:

@@ -156,3 +156,12 @@ def test_best4sdt_scored_when_present(reasoner, shared_datasets):
 
     got = best4sdt(reasoner, shared_datasets / "eval")
     assert got["cases"] == 300 and got["options_top3"] >= 0.5
+
+
+def test_tcmbench_differentiation_sets_scored_when_present(reasoner, shared_datasets):
+    from tcm.evals.reasoning import tcmbench_sdt
+
+    got = tcmbench_sdt(reasoner, shared_datasets / "eval")
+    sdt = got["SDT"]
+    assert sdt["syndrome"]["questions"] > 20 and sdt["formula"]["questions"] > 40
+    assert sdt["formula"]["top1"] > got["chance"]["top1"]
