@@ -100,8 +100,11 @@ class Reasoner:
         for r in corpus.formula_signs:
             fweights[r.formula][r.sign] = 1.0
         self.crosswalk: dict[str, list] = defaultdict(list)
+        self._same_as: dict[str, set[str]] = defaultdict(set)  # textbook syndrome name → GB/T terms it equals
         for r in corpus.crosswalk:
             self.crosswalk[r.formula].append(r)
+            if r.kind in ("exact", "synonym"):
+                self._same_as[r.textbook_name].add(r.syndrome)
         self._borrowed: set[str] = set()
         for f in corpus.formulas:  # a formula the table gives no signs borrows its syndromes' main signs
             if not fweights[f.name_zh]:
@@ -242,7 +245,10 @@ class Reasoner:
             for f, names in self._textbook.items():
                 for n in names:
                     if pat in n:
-                        form[f] = max(form.get(f, 0.0), 0.5 * len(pat) / len(n.removesuffix("证")))
+                        share = len(pat) / len(n.removesuffix("证"))
+                        form[f] = max(form.get(f, 0.0), 0.5 * share)
+                        for g in self._same_as.get(n, ()):  # the GB/T term the textbook name equals
+                            syn[g] = max(syn.get(g, 0.0), 0.6 * share)
         return syn, form
 
     def syndrome_scores(self, text: str) -> list[tuple[str, float]]:

@@ -72,7 +72,8 @@ def test_heart_yin_pattern(reasoner):
 
 def test_wind_cold_named_pattern(reasoner):
     d = reasoner.diagnose(WIND_COLD)
-    assert d.formulas[0].name_zh == "麻黄汤" and d.formulas[0].syndrome == "表寒证"
+    assert d.formulas[0].name_zh == "麻黄汤" and d.formulas[0].syndrome == "太阳伤寒证"
+    assert d.syndromes[0].name_zh == "太阳伤寒证" and d.syndromes[0].code == "B06.01.01.02"
     d = reasoner.diagnose("Chills and fever, no sweating, body aches, thin white coating, floating tight pulse.")
     assert d.formulas[0].name_zh == "麻黄汤" and d.language == "en"
 
@@ -121,6 +122,8 @@ def test_ask_wind_cold_structured_reply(helper):
     a = helper.ask(WIND_COLD)
     assert a.language == "en" and "Formula: 麻黄汤" in a.answer and "麻黄 9 g (sovereign)" in a.answer
     assert "formula:麻黄汤" in {c.id for c in a.citations} and "Treatment principle: 发汗解表" in a.answer
+    assert "Differentiation: 太阳伤寒证 (B06.01.01.02)" in a.answer
+    assert "syndrome:太阳伤寒证" in {c.id for c in a.citations}
 
 
 def test_entity_question_and_unknown_name(helper):

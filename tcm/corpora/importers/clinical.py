@@ -140,15 +140,16 @@ def import_clinical(datasets_dir: Path, overrides: Path, formulas: list[Formula]
         for t in names:
             for name, kind in _match_name(t, coded, synonym):
                 add(f, t, name, kind, "name", [TABLE, GBT])
-        curated_rows = [(name, kind, "curated", f.name_zh)
-                        for kind, names in ((cw_data.get("formulas") or {}).get(f.name_zh) or {}).items()
-                        for name in names]
-        curated_rows += [(name, "broader", "subcategory", f.subcategory or f.category)
+        entry = dict((cw_data.get("formulas") or {}).get(f.name_zh) or {})
+        cited = list(entry.pop("sources", []))
+        named = "、".join(f.syndromes) or f.name_zh
+        curated_rows = [(name, kind, "curated", named, cited) for kind, names in entry.items() for name in names]
+        curated_rows += [(name, "broader", "subcategory", f.subcategory or f.category, [])
                          for name in (cw_data.get("by_subcategory") or {}).get(f.subcategory or "", [])]
-        for name, kind, via, label in curated_rows:
+        for name, kind, via, label, extra in curated_rows:
             if name not in coded:
                 raise DatasetError(f"overrides/crosswalk.yaml: {name!r} is not a coded GB/T syndrome")
-            add(f, label, name, kind, via, [TABLE, GBT, "curated"])
+            add(f, label, name, kind, via, [TABLE, *extra, GBT, "curated"])
     unmapped = [f.name_zh for f in formulas if not any(r.formula == f.name_zh for r in rows)]
     if unmapped:
         report.append(f"clinical: formulas with no GB/T syndrome: {', '.join(unmapped)}")
