@@ -14,7 +14,7 @@ setup(
     packages=[*find_packages(include=["tcm", "tcm.*"]), *FOLDERS],
     package_dir=FOLDERS,
     package_data={
-        "tcm._corpora": ["*.csv", "*.jsonl", "*.yaml", "overrides/*.yaml", "rules/*.csv"],
+        "tcm._corpora": ["*.csv", "*.jsonl", "*.yaml", "overrides/*.yaml", "rules/*.csv", "clinical/*.csv"],
         "tcm._schema": ["*.cypher"],
         "tcm._evaldata": ["*/*.jsonl"],
     },

@@ -195,6 +195,19 @@ class Handlers:
                             "checked again. · 患者信息已更新，已重新核查。")
         return note, panel, render.red_flag_banner(result.findings, lang)
 
+    # ------------------------------------------------------------------ diagnose
+    def diagnose(self, text: str, drugs: list[str] | None, pregnant: bool) -> tuple[str, dict]:
+        """(the differentiation as HTML, its JSON) for a patient description."""
+        text = (text or "").strip()
+        if not text:
+            return render.error_box("Describe the patient: symptoms, tongue, pulse · 请描述症状、舌象、脉象"), {}
+        try:
+            names, _unknown = self.s.resolve_drugs(drugs or [])
+            d, reply, facts = self.s.diagnose(text, ", ".join(names) or None, PatientFlags(pregnant=bool(pregnant)))
+        except TCMError as e:
+            return render.error_box(str(e)), {}
+        return render.diagnosis_html(d, reply, facts), d.model_dump(mode="json")
+
     # ------------------------------------------------------------------ explorer
     def open_entity(self, entity_id: str) -> tuple[str, str]:
         """(card, network) for one graph id."""
@@ -390,6 +403,16 @@ def build_app(services: Services, handlers: Handlers | None = None) -> gr.Blocks
                     with gr.Column(scale=2, min_width=320):
                         safety = gr.HTML(render.safety_panel(None, patient=render.patient_line([], False, False)),
                                          elem_id="tcm-safety", js_on_load=ENTITY_CLICK_JS)
+            with gr.Tab("Diagnose · 辨证", id="diagnose"):
+                with gr.Row():
+                    dx_text = gr.Textbox(label="Patient: symptoms, tongue, pulse · 症状、舌象、脉象", lines=3, scale=5,
+                                         elem_id="tcm-dx-text",
+                                         placeholder="失眠多梦，心悸健忘，舌红少苔，脉细数 · chills, no sweating, "
+                                                     "floating tight pulse")
+                    dx_go = gr.Button("Differentiate · 辨证", variant="primary", scale=1, elem_id="tcm-dx-go")
+                dx_out = gr.HTML("", elem_id="tcm-dx-out", js_on_load=ENTITY_CLICK_JS)
+                with gr.Accordion("JSON", open=False):
+                    dx_json = gr.JSON(elem_id="tcm-dx-json")
             with gr.Tab("Graph explorer · 图谱浏览", id="explorer"):
                 with gr.Row():
                     ent_query = gr.Textbox(label="Name in any form · 任意名称", scale=5, elem_id="tcm-ent-query",
@@ -451,7 +474,9 @@ def build_app(services: Services, handlers: Handlers | None = None) -> gr.Blocks
                         api_visibility="private", show_progress="hidden")
         # ---- links to graph entries, from any panel
         explorer_out = [tabs, ent_query, card, net]
-        for panel in (citations, safety, banner, results, card, net):
+        dx_text.submit(h.diagnose, [dx_text, drugs, pregnant], [dx_out, dx_json], api_name="diagnose")
+        dx_go.click(h.diagnose, [dx_text, drugs, pregnant], [dx_out, dx_json], api_visibility="private")
+        for panel in (citations, safety, banner, results, card, net, dx_out):
             panel.click(h.open_from_event, None, explorer_out, api_visibility="private", show_progress="hidden")
         # ---- explorer
         ent_query.submit(h.search, ent_query, [results, card, net], api_name="search")

@@ -518,6 +518,30 @@ def cell(v: Any) -> str:
     return json.dumps(v, ensure_ascii=False, default=str)
 
 
+def diagnosis_html(d, reply: str, facts) -> str:
+    """The differentiation: the structured reply, then the ranked syndromes and formulas with their evidence."""
+    zh = d.language == "zh"
+    parts = ['<div class="tcm-diagnosis">']
+    parts += [f"<p>{esc(line)}</p>" for line in reply.splitlines()]
+    head = ("证候", "代码", "得分", "相符", "未述") if zh else ("Syndrome", "Code", "Score", "Matched", "Missing")
+    parts.append("<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr>")
+    for s in d.syndromes:
+        parts.append(f'<tr><td><a data-entity="{esc(s.id)}">{esc(s.name_zh)}</a></td><td>{esc(s.code or "")}</td>'
+                     f"<td>{s.score:.2f}</td><td>{esc('、'.join(s.matched))}</td><td>{esc('、'.join(s.missing))}</td></tr>")
+    parts.append("</table>")
+    head = ("方剂", "得分", "证候", "理由") if zh else ("Formula", "Score", "Syndrome", "Why")
+    parts.append("<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr>")
+    for f in d.formulas:
+        parts.append(f'<tr><td><a data-entity="{esc(f.id)}">{esc(f.name_zh)}</a></td><td>{f.score:.2f}</td>'
+                     f"<td>{esc(f.syndrome or '')}</td><td>{esc(f.why)}</td></tr>")
+    parts.append("</table>")
+    if facts:
+        parts.append("<ol>" + "".join(f'<li><a data-entity="{esc(x.id)}">{esc(x.id)}</a> — {esc(", ".join(x.sources))}'
+                                      "</li>" for x in facts) + "</ol>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
 def error_box(message: str) -> str:
     return f'<div class="tcm-error" role="alert">⚠️ {esc(message)}</div>'
 

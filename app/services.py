@@ -150,6 +150,17 @@ class Services:
             yield "\n\n"
             yield from fallback.stream(question, drugs, flags)
 
+    def diagnose(self, text: str, drugs: str | None, flags: PatientFlags):
+        """`tcm diagnose`: (the Diagnosis, the structured reply and the facts it cites)."""
+        from tcm.reasoning import diagnose
+        from tcm.reasoning.engine import default_reasoner
+        from tcm.reasoning.reply import compose
+
+        d = diagnose(text, flags=flags, drugs=drugs)
+        r = default_reasoner()
+        reply, facts = compose(d, r.formula, r.variants, d.language)
+        return d, reply, facts
+
     def check(self, question: str, answer: str | None, drugs: str | None, flags: PatientFlags) -> CheckResult:
         """The safety check the assistant runs on every answer, run again (patient changed, or no graph)."""
         return self.engine().check(drugs=drugs, flags=flags, text=question, answer=answer)

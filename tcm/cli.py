@@ -221,6 +221,37 @@ def ask(
 
 
 @app.command()
+def diagnose(
+    text: Annotated[str, typer.Argument(help="The patient: symptoms, tongue, pulse (Chinese or English)")],
+    drugs: Annotated[str | None, typer.Option("--drugs", help="The patient's Western drugs")] = None,
+    pregnant: Annotated[bool, typer.Option("--pregnant", help="The patient is pregnant")] = False,
+    lang: Annotated[str | None, typer.Option("--lang", help="Reply language: zh or en (default: the text's)")] = None,
+    top: Annotated[int, typer.Option("--k", help="How many syndromes and formulas")] = 5,
+    json_out: JsonOpt = False,
+) -> None:
+    """Differentiate: signs → ranked GB/T syndromes → treatment principle → ranked formulas, with safety findings."""
+    from tcm.reasoning import diagnose as run
+    from tcm.types import PatientFlags
+
+    if lang not in (None, "zh", "en"):
+        raise TCMError(f"--lang must be zh or en, not {lang!r}")
+    if top < 1:
+        raise TCMError("--k must be at least 1")
+    d = run(text, flags=PatientFlags(pregnant=pregnant), drugs=drugs, language=lang, k=top)
+    if json_out:
+        _emit_json(d.model_dump(mode="json"))
+        return
+    from tcm.reasoning.engine import default_reasoner
+    from tcm.reasoning.reply import compose
+
+    r = default_reasoner()
+    reply, facts = compose(d, r.formula, r.variants, d.language)
+    out.print(reply, markup=False, highlight=False, soft_wrap=True)
+    for f in facts:
+        out.print(f"  [{f.n}] {escape(f.id)} — {escape(', '.join(f.sources))}")
+
+
+@app.command()
 def analyze(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="Prescriptions: .csv/.tsv, .jsonl, or text "
                                                "(one a line)")],
@@ -323,7 +354,8 @@ def train(
 
 # ------------------------------------------------------------------ eval
 
-EVAL_SUITES = ("safety", "injection", "answers", "retrieval", "analysis", "adapter", "tcmbench", "best4sdt")
+EVAL_SUITES = ("safety", "injection", "answers", "retrieval", "analysis", "reasoning", "adapter", "tcmbench",
+               "best4sdt")
 
 
 @app.command("eval")

@@ -225,12 +225,52 @@ def model_choice(assistant, question: str, options: dict[str, str]) -> str | Non
     return assistant.generator.choose(Prompt(question=q, language="zh", facts=facts), "".join(options))
 
 
+CONTENT_FREE = "N/A"
+
+
+def _mcq_prompt(assistant, question: str, options: dict[str, str], facts: bool = True):
+    from tcm.generation import Prompt
+
+    q = question + "\n" + "\n".join(f"{k}. {v}" for k, v in options.items()) + "\n只回答一个选项字母。"
+    return Prompt(question=q, language="zh", facts=assistant.facts_for(question, "zh") if facts else [])
+
+
+def calibrated_choice(assistant, question: str, options: dict[str, str], prior: dict[str, dict[str, float]]
+                      ) -> tuple[str | None, str | None]:
+    """(raw pick, calibrated pick) of a model: contextual calibration (Zhao et al., ICML 2021, "Calibrate
+    Before Use"): each letter's log-probability minus its log-probability for a content-free prompt (the
+    same template with "N/A" as the question and every option), so a model that prefers "A" whatever it
+    reads gains nothing from that preference. Models without letter scores: their pick, uncalibrated."""
+    letters = "".join(options)
+    scores = assistant.generator.letter_scores(_mcq_prompt(assistant, question, options), letters)
+    if not scores:
+        got = model_choice(assistant, question, options)
+        return got, got
+    if letters not in prior:
+        free = {k: CONTENT_FREE for k in options}
+        prior[letters] = assistant.generator.letter_scores(
+            _mcq_prompt(assistant, CONTENT_FREE, free, facts=False), letters) or {}
+    base = prior[letters]
+    raw = max(scores, key=lambda k: scores[k])
+    cal = max(scores, key=lambda k: scores[k] - base.get(k, 0.0))
+    return raw, cal
+
+
 def mcq_suite(assistant, items: Iterable[tuple[str, str, dict[str, str], str]], use_model: bool) -> dict:
-    """Accuracy over all questions (no answer counts wrong) and over the questions answered."""
-    choose: Callable = model_choice if use_model else grounded_choice
+    """Accuracy over all questions (no answer counts wrong) and over the questions answered; for models also
+    the accuracy after calibration against a content-free prompt, and how often each letter was picked."""
     per: dict[str, list[tuple[bool, bool]]] = {}
+    cal_rows: list[tuple[bool, bool]] = []
+    picks: dict[str, dict[str, int]] = {"raw": {}, "calibrated": {}, "key": {}}
+    prior: dict[str, dict[str, float]] = {}
     for name, q, opts, ans in items:
-        got = choose(assistant, q, opts)
+        if use_model:
+            got, cal = calibrated_choice(assistant, q, opts, prior)
+            cal_rows.append((cal is not None, cal == ans))
+            for label, v in (("raw", got), ("calibrated", cal), ("key", ans)):
+                picks[label][str(v)] = picks[label].get(str(v), 0) + 1
+        else:
+            got = grounded_choice(assistant, q, opts)
         per.setdefault(name, []).append((got is not None, got == ans))
 
     def figures(rows: list[tuple[bool, bool]]) -> dict:
@@ -239,8 +279,12 @@ def mcq_suite(assistant, items: Iterable[tuple[str, str, dict[str, str], str]], 
         return {"n": len(rows), "answered": answered, "accuracy": round(right / len(rows), 4) if rows else None,
                 "accuracy_when_answered": round(right / answered, 4) if answered else None}
 
-    return {**figures([r for rows in per.values() for r in rows]),
-            "by_set": {k: figures(v) for k, v in sorted(per.items())}, "chance": 0.2}
+    out = {**figures([r for rows in per.values() for r in rows]),
+           "by_set": {k: figures(v) for k, v in sorted(per.items())}, "chance": 0.2}
+    if use_model:
+        out["calibrated"] = figures(cal_rows)
+        out["letters"] = {k: dict(sorted(v.items())) for k, v in picks.items()}
+    return out
 
 
 # ------------------------------------------------------------------ all
@@ -272,6 +316,11 @@ def run_eval(suites: list[str], generators: list, limit: int, out_dir: Path, log
             continue
         log(f"{name} …")
         report["suites"][name] = run.suite()
+    if "reasoning" in suites:
+        log("reasoning (differentiation) …")
+        from tcm.evals.reasoning import suite as reasoning_suite
+
+        report["suites"]["reasoning"] = reasoning_suite()
     if "adapter" in suites:
         if adapters:
             log("adapter exact-fact accuracy (base vs tuned) …")

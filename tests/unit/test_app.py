@@ -333,7 +333,15 @@ def test_batch_errors_are_messages(handlers, tmp_path):
 def test_blocks_expose_the_api_the_load_test_uses(services, handlers):
     demo = build_app(services, handlers)
     public = {d.get("api_name") for d in demo.config["dependencies"] if d.get("api_visibility") == "public"}
-    assert {"chat", "search", "cypher", "analyze"} <= public
+    assert {"chat", "search", "cypher", "analyze", "diagnose"} <= public
+
+
+def test_diagnose_panel(handlers):
+    html, doc = handlers.diagnose("失眠多梦，心悸健忘，舌红少苔，脉细数", [], False)
+    assert "心阴虚证" in html and 'data-entity="formula:天王补心丹"' in html and "【辨证】" in html
+    assert doc["formulas"][0]["name_zh"] == "天王补心丹" and doc["syndromes"][0]["code"] == "B04.01.01.03.03"
+    html, doc = handlers.diagnose("   ", [], False)
+    assert "tcm-error" in html and doc == {}
 
 
 def test_parse_auth():

@@ -25,7 +25,7 @@ from tcm.types import DoseRangeRow, Herb, IncompatibilityRow, LactationRow, Sour
 OVERRIDES = resource_dir("corpora") / "overrides"
 
 
-STEPS = 6
+STEPS = 7
 
 
 def run_import(datasets_dir: Path, corpora_dir: Path, overrides: Path = OVERRIDES,
@@ -129,6 +129,14 @@ def run_import(datasets_dir: Path, corpora_dir: Path, overrides: Path = OVERRIDE
         monograph=sorted(ph.monograph, key=lambda r: r.herb),
         verse_pairs=verse_pairs,
     )
+    step("clinical graph: signs, crosswalk, families")
+    from tcm.corpora.importers.clinical import import_clinical
+
+    ci = import_clinical(datasets_dir, overrides, corpus.formulas, corpus.syndromes, corpus.diseases, corpus.herbs)
+    notes += ci.report
+    for kind in ("signs", "syndrome_signs", "formula_signs", "herb_signs", "crosswalk", "families",
+                 "disease_patterns"):
+        setattr(corpus, kind, getattr(ci, kind))
     for kind in CURATED_ONLY:  # hand-curated tables: their master copy is corpora/ itself
         rel, model = FILES[kind]
         setattr(corpus, kind, [r for _, r in read_records(overrides.parent / rel, model, label=f"corpora/{rel}")])
