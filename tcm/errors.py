@@ -35,3 +35,7 @@ class QueryError(GraphError):
 
 class ConfigError(TCMError):
     """A setting is missing or invalid."""
+
+
+class ClassicsError(TCMError):
+    """The classical library is missing, or a book or passage is not in it."""
