@@ -211,6 +211,19 @@ def test_assistant_cites_the_clause(in_library, corpus, embedded_store):
     assert "《伤寒论》第35条" in en.answer
 
 
+def test_formula_card_shows_its_clauses(in_library, embedded_store):
+    sys.path.insert(0, str(REPO))
+    from app.main import Handlers
+    from app.services import Services
+    from tcm.generation import GroundedGenerator
+
+    handlers = Handlers(Services(store=embedded_store, generator=GroundedGenerator()), in_library / "work")
+    card, _ = handlers.open_entity("formula:麻黄汤")
+    section = card[card.index("tcm-classics"):]
+    assert "《伤寒论》第35条" in section and "无汗而喘者，麻黄汤主之。" in section and "东汉 张仲景" in section
+    assert section.index("《伤寒论》第35条") < section.index("《伤寒论》第36条")  # its source clause first
+
+
 def test_evaluation_on_two_books(in_library):
     from tcm.evals.classics import load_queries, run
 
