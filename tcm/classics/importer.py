@@ -30,7 +30,7 @@ ALIASES = {"灵枢": "黄帝内经灵枢集注", "灵枢经": "黄帝内经灵�
            "金匮要略": "金匮要略方论", "金匮": "金匮要略方论", "和剂局方": "太平惠民和剂局方", "内经": "黄帝内经素问"}
 #: Raise when tokenisation, normalisation or linking changes: unchanged books are then re-indexed (not re-parsed
 #: or re-embedded) on the next import.
-INDEX_VERSION = "2"
+INDEX_VERSION = "3"
 EMBED_CHUNK = 1024
 EMBED_CHARS = 256  # the embedder reads at most this much of a passage (USE's cost grows with length)
 #: Classical terms jieba's modern dictionary cuts badly; taught to it so they stay one token.
@@ -138,6 +138,20 @@ class Linker:
                 i += 1
         return list(out.items())
 
+    def link_book(self, sections: list[str], norms: list[str]) -> list[list[tuple[str, str]]]:
+        """Links of each passage of a book in reading order; a section titled with a formula's or herb's name
+        (a formulary's or a materia medica's entry: 《和剂局方》·四君子汤, 《神农本草经》·人参) makes its first
+        passage that entity's ``origin``."""
+        out = [self.link(x) for x in norms]
+        prev = None
+        for i, sec in enumerate(sections):
+            if sec != prev and (ents := self.keys.get(normalise(sec or ""))):
+                have = dict(out[i])
+                have.update({e: "origin" for e in ents})
+                out[i] = list(have.items())
+            prev = sec
+        return out
+
     @staticmethod
     def _role(entity: str, key: str, norm: str, i: int, j: int) -> str:
         after = norm[j : j + 4]
@@ -201,7 +215,7 @@ def import_library(source: Path | None = None, books: Iterable[str] | None = Non
             book = parse_book(name, _decode(raw))
             norms = [normalise(p.text) for p in book.passages]
             tokens = [passage_tokens(tok, s) for s in norms]
-            links = [linker.link(s) for s in norms]
+            links = linker.link_book([p.section for p in book.passages], norms)
             lib.write_book(book, name, sha, tokens, links)
             report["imported"].append(book.title)
             if progress:
@@ -215,8 +229,11 @@ def import_library(source: Path | None = None, books: Iterable[str] | None = Non
             if stale and tok is None:
                 tok, linker = tokenizer(), Linker()
             for n, b in enumerate(stale, 1):
-                norms = [normalise(t) for _, t in lib.book_passages(b["book_id"])]
-                lib.reindex_book(b["book_id"], [passage_tokens(tok, x) for x in norms], [linker.link(x) for x in norms])
+                rows = list(lib.db.execute("SELECT section, text FROM passages WHERE book_id=? ORDER BY seq",
+                                           (b["book_id"],)))
+                norms = [normalise(t) for _, t in rows]
+                lib.reindex_book(b["book_id"], [passage_tokens(tok, x) for x in norms],
+                                 linker.link_book([sec for sec, _ in rows], norms))
                 if progress:
                     progress("reindex", n, len(stale), b["title"])
             lib.set_meta("index_version", INDEX_VERSION)

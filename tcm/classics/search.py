@@ -164,11 +164,11 @@ class ClassicsSearcher:
         return found
 
     def _names(self, query: str) -> tuple[list[str], list[str]]:
-        """(graph formula ids, Chinese names of formulas and herbs) the query names, in any language."""
+        """(graph ids of the formulas and herbs the query names, their Chinese names), in any language."""
         from tcm.names import default_resolver
 
         herbs, _drugs, others = default_resolver().scan_all(query)
-        formulas = [f"formula:{v}" for kind, v, _ in others if kind == "formula"]
+        formulas = [f"formula:{v}" for kind, v, _ in others if kind == "formula"] + [f"herb:{h.name_zh}" for h in herbs]
         names = [v for kind, v, _ in others if kind == "formula"] + [h.name_zh for h in herbs]
         return formulas, names
 
@@ -205,9 +205,10 @@ class ClassicsSearcher:
                 for p, sc in lst:
                     put(p, "bm25", sc / top)
         if formulas:
-            for f in formulas:
-                for p, role in self.lib.links_of(f, ("origin", "indication"), 40):
-                    put(p, "link", 1.0 if role == "origin" else 0.7)
+            for f in formulas:  # a formula's clauses; a herb's own entry (its monograph), at half the weight
+                herb = f.startswith("herb:")
+                for p, role in self.lib.links_of(f, ("origin",) if herb else ("origin", "indication"), 40):
+                    put(p, "link", (0.5 if herb else 1.0) * (1.0 if role == "origin" else 0.7))
         clause = _CLAUSE_ZH.search(query) or _CLAUSE_EN.search(query)
         if clause:
             n = _cn_int(clause.group(1))

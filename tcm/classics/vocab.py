@@ -50,7 +50,10 @@ fullness in the chest and rib-side=胸胁苦满; chest and rib-side=胸胁; alte
 shortness of breath=短气; chest and back pain=胸背痛; cough=咳; heart=心; monarch=君主; office=官;
 spirit brightness=神明; emaciated=虚羸; shortage of qi=少气; after recovery=解后|瘥后; treat before illness=治未病;
 prevention=治未病; liver disease=肝之病; spleen=脾; heat bound in the bladder=热结膀胱; manic=如狂; mania=狂;
-below the heart=心下; pain on pressure=按之则痛; belching=噫气; hiccup=哕; jaundice=黄疸|身黄; thirst=渴
+below the heart=心下; pain on pressure=按之则痛; belching=噫气; hiccup=哕; jaundice=黄疸|身黄; thirst=渴;
+intestinal abscess=肠痈; lung abscess=肺痈; lung atrophy=肺痿; scaly skin=甲错; encrusted skin=肌肤甲错;
+blood impediment=血痹; wind water=风水; skin water=皮水; sweet=甘; bitter=苦; pungent=辛; sour=酸; salty=咸;
+five viscera=五脏; supplement=补; calm the spirit=安精神; spleen and stomach=脾胃; qi vacuity=气虚
 """
 
 
