@@ -207,7 +207,7 @@ class ClassicsSearcher:
         if formulas:
             for f in formulas:  # a formula's clauses; a herb's own entry (its monograph), at half the weight
                 herb = f.startswith("herb:")
-                for p, role in self.lib.links_of(f, ("origin",) if herb else ("origin", "indication"), 40):
+                for p, role in self.lib.links_of(f, ("origin",) if herb else ("origin", "indication"), 400):
                     put(p, "link", (0.5 if herb else 1.0) * (1.0 if role == "origin" else 0.7))
         clause = _CLAUSE_ZH.search(query) or _CLAUSE_EN.search(query)
         if clause:

@@ -79,7 +79,7 @@ def run(k: int = 5, searcher=None, queries: list[dict] | None = None, log=None) 
         rank = next((i + 1 for i, p in enumerate(pids) if p in set(want)), None)
         book_ok = any(h.book == item["book"] for h in hits[:k])
         kind = item["kind"]
-        for key in (kind, "all") + (("round 2",) if item.get("round") == 2 else ()):
+        for key in (kind, "all") + ((f"round {item['round']}",) if item.get("round") else ()):
             r = per.setdefault(key, {"n": 0, "hit1": 0, "hit5": 0, "book5": 0, "mrr": 0.0})
             r["n"] += 1
             r["hit1"] += int(rank == 1)
