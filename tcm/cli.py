@@ -429,6 +429,7 @@ def classics_import(
                                              "or 'core' for the core set)")] = [],  # noqa: B006
     no_dense: Annotated[bool, typer.Option("--no-dense", help="Skip embedding (lexical search only)")] = False,
     force: Annotated[bool, typer.Option("--force", help="Re-import books whose text has not changed")] = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Embedding processes (one per core)")] = 1,
     json_out: JsonOpt = False,
 ) -> None:
     """Import the classical books into the data directory: parse, index, link to the graph, embed (resumable)."""
@@ -446,7 +447,8 @@ def classics_import(
                 tasks[stage] = bar.add_task(stage, total=total or None)
             bar.update(tasks[stage], completed=done, total=total or None, description=f"{stage} {what}")
 
-        report = import_library(source, names or None, dense=not no_dense, progress=step, force=force)
+        report = import_library(source, names or None, dense=not no_dense, progress=step, force=force,
+                                workers=workers)
     if json_out:
         _emit_json(report)
         return

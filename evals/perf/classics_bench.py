@@ -72,7 +72,7 @@ def main() -> None:
     pids = [p for (p,) in lib.db.execute("SELECT pid FROM passages ORDER BY pid")]
     sample = sorted(random.Random(0).sample(pids, min(args.sample, len(pids))))  # every book, as imported
     texts = [normalise(r["text"])[:EMBED_CHARS] for r in lib.passages(sample).values()]
-    rates = {}
+    rates: dict = {}
     for threads in (1, 2):
         emb = USEEmbedder(threads=threads)
         emb.embed_passages(texts[:32])  # warm-up
@@ -80,13 +80,28 @@ def main() -> None:
         for i in range(0, len(texts), EMBED_CHUNK):
             emb.embed_passages(texts[i : i + EMBED_CHUNK])
         rates[threads] = len(texts) / (time.perf_counter() - t)
-        print(f"embedding ({emb.name}, {threads} BLAS thread(s)): {rates[threads]:.0f} passages/s "
+        print(f"embedding ({emb.name}, 1 process, {threads} BLAS thread(s)): {rates[threads]:.0f} passages/s "
               f"on {len(texts)} passages of ≤ {EMBED_CHARS} chars (mean {statistics.mean(map(len, texts)):.0f})")
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from tcm.classics.importer import _embed_chunk, _init_worker
+
+    out = Path(tempfile.mkdtemp(prefix="classics-bench-chunks-"))
+    step = 250
+    with ProcessPoolExecutor(2, mp_context=mp.get_context("spawn"), initializer=_init_worker,
+                             initargs=("use",)) as pool:
+        list(pool.map(_embed_chunk, [texts[:16]] * 2, [str(out / "w0.npy"), str(out / "w1.npy")]))  # warm-up
+        t = time.perf_counter()
+        list(pool.map(_embed_chunk, [texts[i : i + step] for i in range(0, len(texts), step)],
+                      [str(out / f"c{i}.npy") for i in range(0, len(texts), step)]))
+        rates["2 processes"] = len(texts) / (time.perf_counter() - t)
+    print(f"embedding with 2 worker processes (tcm classics import --workers 2): {rates['2 processes']:.0f} passages/s")
     if args.embed_all:
         from tcm.classics.importer import embed_pending
 
         t = time.perf_counter()
-        n = embed_pending(lib)
+        n = embed_pending(lib, workers=2)
         dt = time.perf_counter() - t
         print(f"embedded all {n:,} passages in {dt:.0f} s ({n / dt:.0f}/s); library now "
               f"{lib.size_bytes() / 1e6:.1f} MB")

@@ -137,6 +137,23 @@ def test_library_import_resume_subset_and_delete(tmp_path):
     lib.close()
 
 
+def test_two_embedding_processes_give_the_same_vectors(tmp_path):
+    from tcm.classics.importer import import_library
+    from tcm.classics.store import Library
+
+    src = write_books(tmp_path / "books")
+    got = []
+    for workers in (1, 2):
+        data = tmp_path / f"data{workers}"
+        r = import_library(src, embedder="hash", data_dir=data, workers=workers)
+        lib = Library(data / "classics")
+        ids, vecs, _ = lib.load_vectors()
+        assert r["embedded"] == len(ids) == r["counts"]["passages"] and all(b["status"] == "done" for b in lib.books())
+        got.append((ids, vecs))
+        lib.close()
+    assert np.array_equal(got[0][0], got[1][0]) and np.array_equal(got[0][1], got[1][1])
+
+
 def test_search_a_small_library(tmp_path, monkeypatch):
     from tcm.classics.importer import import_library
     from tcm.classics.search import ClassicsSearcher
