@@ -115,6 +115,7 @@ class ClassicsSearcher:
         self._emb = None
         self._embedder_spec = embedder
         self._lock = threading.Lock()
+        self._search_lock = threading.RLock()
         self.version = self.lib.get_meta("version")
 
     # ------------------------------------------------------------------ parts
@@ -174,6 +175,11 @@ class ClassicsSearcher:
 
     # ------------------------------------------------------------------ search
     def search(self, query: str, k: int = 10, dense: bool = True) -> ClassicSearchResult:
+        """The passages best matching ``query``, best first (one search at a time: the app calls from threads)."""
+        with self._search_lock:
+            return self._search(query, k, dense)
+
+    def _search(self, query: str, k: int, dense: bool) -> ClassicSearchResult:
         query = (query or "").strip()
         if not query:
             raise ClassicsError("empty query")
@@ -246,6 +252,10 @@ class ClassicsSearcher:
 
     def formula_clauses(self, formula: str, limit: int = 5) -> list[ClassicHit]:
         """The passages a formula comes from (its composition clause first), then those that prescribe it."""
+        with self._search_lock:
+            return self._formula_clauses(formula, limit)
+
+    def _formula_clauses(self, formula: str, limit: int) -> list[ClassicHit]:
         links = self.lib.links_of(f"formula:{formula}", ("origin", "indication"), 200)
         origin = [p for p, r in links if r == "origin"]
         # the first origin clause of each book, books in library order; then indications
@@ -328,6 +338,8 @@ def source_clauses(formula: str, classical_source: str | None = None, limit: int
     if not hits:
         return []
     want = ALIASES.get((classical_source or "").strip("《》 "), (classical_source or "").strip("《》 "))
-    origin = {p for p, r in default_searcher().lib.links_of(f"formula:{formula}", ("origin",), 200)}
+    searcher = default_searcher()
+    with searcher._search_lock:
+        origin = {p for p, _r in searcher.lib.links_of(f"formula:{formula}", ("origin",), 200)}
     ranked = sorted(hits, key=lambda h: (h.book != want, h.passage_id not in origin, h.passage_id))
     return ranked[:limit]
