@@ -103,6 +103,15 @@ def read_books(source: Path, wanted: set[str] | None = None) -> Iterator[tuple[s
             yield f.name, f.read_bytes()
 
 
+def _count_books(source: Path) -> int:
+    """How many books a full import will read (for the progress bar), or 0 when unknown."""
+    folder = source if source.is_dir() else source.parent
+    manifest = folder / "MANIFEST.tsv"
+    if manifest.exists():
+        return max(0, len(manifest.read_text(encoding="utf-8").splitlines()) - 1)
+    return len(list(folder.rglob("*.txt"))) if source.is_dir() else 0
+
+
 class Linker:
     """Finds the graph's formulas and herbs named in a passage (longest match), with the role the passage
     plays for each: ``origin`` (the formula's clause with its composition, a herb's monograph),
@@ -199,6 +208,7 @@ def import_library(source: Path | None = None, books: Iterable[str] | None = Non
     try:
         tok, linker = None, None
         existing = {b["book_id"]: b for b in lib.books()}
+        expected = len(wanted) if wanted else _count_books(source)
         seen: set[str] = set()
         for n, (name, raw) in enumerate(read_books(source, wanted), 1):
             sha = hashlib.sha256(raw).hexdigest()
@@ -208,7 +218,7 @@ def import_library(source: Path | None = None, books: Iterable[str] | None = Non
             if old and old["sha256"] == sha and not force:
                 report["skipped"].append(old["title"])
                 if progress:
-                    progress("parse", n, 0, old["title"])
+                    progress("parse", n, expected, old["title"])
                 continue
             if tok is None:
                 tok, linker = tokenizer(), Linker()
@@ -219,7 +229,7 @@ def import_library(source: Path | None = None, books: Iterable[str] | None = Non
             lib.write_book(book, name, sha, tokens, links)
             report["imported"].append(book.title)
             if progress:
-                progress("parse", n, 0, book.title)
+                progress("parse", n, expected, book.title)
         if wanted is not None:
             found = {w for w in wanted if any(w in (s, *s.split("-", 1)) for s in seen)}
             if missing := sorted(wanted - found):
