@@ -217,8 +217,10 @@ class Handlers:
             if node is None:
                 return render.error_box(f"no graph entry {entity_id!r}"), ""
             neighbours = self.s.neighbours(entity_id)
-            comp = self.s.composition(node.get("name_zh") or entity_id) if node.get("label") == "Formula" else None
-            return (render.entity_card(node, neighbours, comp, self.s.sources()),
+            formula = node.get("label") == "Formula"
+            comp = self.s.composition(node.get("name_zh") or entity_id) if formula else None
+            classics = self.s.classical_sources(node) if formula else None
+            return (render.entity_card(node, neighbours, comp, self.s.sources(), classics),
                     render.network_svg(node, neighbours))
         except TCMError as e:
             return render.error_box(str(e)), ""

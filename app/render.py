@@ -303,6 +303,7 @@ def entity_card(
     neighbours: list[Neighbour],
     composition: list[CompositionItem] | None = None,
     sources: Mapping[str, Mapping[str, Any]] | None = None,
+    classics: list[Any] | str | None = None,
 ) -> str:
     """One graph entry as a card: names, properties, then what it connects to (by kind of entry)."""
     label = str(node.get("label") or "")
@@ -339,6 +340,7 @@ def entity_card(
                                       ("classical_source", "Source text · 出处"), ("functions", "Functions · 功用"),
                                       ("aliases", "Aliases · 别名")]))
         sections.append(_composition(composition or []))
+        sections.append(classical_sources(classics, str(title)))
         sections.append(_chips("Indicated for (syndromes) · 主治证候", rel.get(("TREATS", "out"), [])))
         sections.append(_chips("Symptoms it relieves · 主治症状", rel.get(("RELIEVES", "out"), [])))
     elif label == "Syndrome":
@@ -438,6 +440,26 @@ def _rel_table(title: str, ns: list[Neighbour], cols: list[tuple[str, str]], sou
                     f'<td class="tcm-small">{src}</td></tr>')
     return (f'<div class="tcm-section"><h3>{esc(title)} <small>({len(ns)})</small></h3><table class="tcm-table">'
             f"<tr><th>name</th>{head}<th>sources</th></tr>{''.join(rows)}</table></div>")
+
+
+def classical_sources(classics: list[Any] | str | None, formula: str) -> str:
+    """The clauses a formula comes from (ClassicHit: citation, original text, dynasty and author), or the one line
+    that says how to import the classical library when it is absent (a str)."""
+    if classics is None:
+        return ""
+    title = "Classical sources · 经典原文"
+    if isinstance(classics, str):
+        return (f'<div class="tcm-section tcm-classics"><h3>{esc(title)}</h3>'
+                f'<div class="tcm-muted">{esc(classics)}</div></div>')
+    if not classics:
+        return ""
+    from tcm.classics.search import clause_excerpt
+
+    rows = "".join(
+        f'<li><b>{esc(h.citation)}</b> <span class="tcm-small">{esc(" ".join(x for x in (h.dynasty, h.author) if x))}'
+        f"</span><br>{esc(clause_excerpt(h, formula, 200))}</li>" for h in classics)
+    return (f'<div class="tcm-section tcm-classics"><h3>{esc(title)} <small>({len(classics)})</small></h3>'
+            f"<ol>{rows}</ol></div>")
 
 
 def _composition(items: list[CompositionItem]) -> str:

@@ -213,6 +213,22 @@ class Services:
     def composition(self, formula: str):
         return self.store().composition(formula)
 
+    def classical_sources(self, node: dict[str, Any], limit: int = 5) -> list | str:
+        """The clauses a formula comes from and those that prescribe it (its source book first), or the one line
+        that says how to import the classical library when it is absent."""
+        from tcm.classics.search import formula_clauses, library_available, source_clauses
+        from tcm.classics.store import missing_message
+
+        if not library_available():
+            return missing_message()
+        name = node.get("name_zh") or ""
+        try:
+            first = source_clauses(name, node.get("classical_source"))
+            rest = [h for h in formula_clauses(name, limit) if h.passage_id not in {f.passage_id for f in first}]
+        except TCMError as e:
+            return _one_line(e)
+        return (first + rest)[:limit]
+
     def find(self, name: str) -> list[tuple[str, str, str]]:
         """(id, label, display name) for entities with this name in any form; else retrieval hits when built."""
         store = self.store()

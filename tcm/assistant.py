@@ -236,20 +236,39 @@ class Assistant:
         from tcm.corpora.summaries import BATCH_EN, BATCH_ZH
 
         batch = node.get("dose_basis") == "batch"
+        classic = self._classic_fact(name, src, lang)
         if lang == "zh":
             made_of = "、".join(item(i) for i in comp)
             out = [(f"{name}{'出自' + src if src else ''}，组成：{made_of}。" + (BATCH_ZH if batch else ""),
-                    node["sources"])]
+                    node["sources"]), *classic]
             if funcs or syndromes:
                 treats = "、".join(syndromes) or "（未列）"
                 out.append((f"{name}功用：{'，'.join(funcs)}；主治：{treats}。", node["sources"]))
             return out
         en_name = f"{name} ({node.get('pinyin', '')}; {node.get('name_en') or ''})"
         out = [(f"{en_name}{', from ' + src if src else ''}, consists of {', '.join(item(i) for i in comp)}."
-                + (f" {BATCH_EN}" if batch else ""), node["sources"])]
+                + (f" {BATCH_EN}" if batch else ""), node["sources"]), *classic]
         if funcs or syndromes:
             out.append((f"{name} functions (Chinese terms): {', '.join(funcs)}; indicated for: "
                         f"{', '.join(syndromes) or '(not listed)'}.", node["sources"]))
+        return out
+
+    @staticmethod
+    def _classic_fact(name: str, src: str, lang: str) -> list[tuple[str, list[str]]]:
+        """The clause the formula comes from, quoted from the imported classical library ("《伤寒论》第35条：
+        …麻黄汤主之。"); nothing when the library is not imported or holds no such clause."""
+        try:
+            from tcm.classics.search import clause_excerpt, source_clauses
+
+            hits = source_clauses(name, src)
+        except Exception:  # noqa: BLE001 - the library is optional: an answer never fails for want of it
+            return []
+        out = []
+        for h in hits:
+            quote = clause_excerpt(h, name)
+            text = (f"{name}的原文见{h.citation}：“{quote}”" if lang == "zh"
+                    else f"{name} comes from {h.citation} (original text): “{quote}”")
+            out.append((text, [h.citation]))
         return out
 
     def _herb_facts(self, name: str, lang: str) -> list[tuple[str, list[str]]]:

@@ -25,6 +25,9 @@ corpora_app = typer.Typer(help="Import, validate and count the curated corpus in
 graph_app = typer.Typer(help="Query the knowledge graph (read-only).", no_args_is_help=True)
 app.add_typer(corpora_app, name="corpora")
 app.add_typer(graph_app, name="graph")
+classics_app = typer.Typer(help="The classical library: import, list and delete books (search: tcm search --type "
+                           "classic).", no_args_is_help=True)
+app.add_typer(classics_app, name="classics")
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -354,8 +357,8 @@ def train(
 
 # ------------------------------------------------------------------ eval
 
-EVAL_SUITES = ("safety", "injection", "answers", "retrieval", "analysis", "reasoning", "adapter", "tcmbench",
-               "best4sdt")
+EVAL_SUITES = ("safety", "injection", "answers", "retrieval", "analysis", "reasoning", "classics", "adapter",
+               "tcmbench", "best4sdt")
 
 
 @app.command("eval")
@@ -407,12 +410,17 @@ def search(
     query: Annotated[str, typer.Argument(help="A name in any form (黄芪, huang qi, Astragali Radix, Astragalus root) "
                                              "or a description of symptoms, in Chinese or English")],
     k: Annotated[int, typer.Option("--k", "-k", min=1, max=200, help="How many hits")] = 10,
-    type_: Annotated[str, typer.Option("--type", "-t", help="herb, formula, syndrome, disease or any")] = "any",
+    type_: Annotated[str, typer.Option("--type", "-t", help="herb, formula, syndrome, disease, any, or classic "
+                                       "(the classical library)")] = "any",
     json_out: JsonOpt = False,
 ) -> None:
-    """Search herbs, formulas and syndromes: entity linking, BM25 and dense vectors, fused."""
+    """Search herbs, formulas and syndromes (entity linking, BM25 and dense vectors, fused), or with
+    --type classic the classical library (book, section, clause, dynasty, text)."""
     from tcm.retrieval import search as run_search
 
+    if type_ == "classic":
+        _search_classics(query, k, json_out)
+        return
     result = run_search(query, k=k, type=type_)
     if json_out:
         _emit_json(result.model_dump(mode="json"))
@@ -423,6 +431,92 @@ def search(
     for n, h in enumerate(result.hits, 1):  # one line per hit: readable in a narrow terminal, easy to grep
         names = " · ".join(x for x in (h.name_zh, h.name_en, h.pinyin) if x)
         out.print(f"{n:>2}. {h.id}  {names}  [{h.score:.4f}]", markup=False, highlight=False, soft_wrap=True)
+
+
+def _search_classics(query: str, k: int, json_out: bool) -> None:
+    from tcm.classics.search import search_classics
+
+    result = search_classics(query, k=k)
+    if json_out:
+        _emit_json(result.model_dump(mode="json"))
+        return
+    if not result.hits:
+        out.print("(nothing found)")
+        return
+    for n, h in enumerate(result.hits, 1):
+        who = " ".join(x for x in (h.dynasty, h.author) if x)
+        out.print(f"{n:>2}. {h.citation}  [{who}]  {h.text}", markup=False, highlight=False, soft_wrap=True)
+
+
+# ------------------------------------------------------------------ classics
+
+
+@classics_app.command("import")
+def classics_import(
+    path: Annotated[Path | None, typer.Argument(help="A folder of books (.txt, UTF-8 or GB18030) or the dataset's "
+                                                    ".tar.xz; default TCM_CLASSICS or ../shared/datasets/classics")]
+    = None,
+    books: Annotated[list[str], typer.Option("--books", help="Import only these books (title or number; repeat, "
+                                             "or 'core' for the core set)")] = [],  # noqa: B006
+    no_dense: Annotated[bool, typer.Option("--no-dense", help="Skip embedding (lexical search only)")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Re-import books whose text has not changed")] = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Embedding processes (one per core)")] = 1,
+    json_out: JsonOpt = False,
+) -> None:
+    """Import the classical books into the data directory: parse, index, link to the graph, embed (resumable)."""
+    from tcm.classics.importer import CORE, default_source, import_library
+
+    names = [b for item in books for b in item.replace("，", ",").split(",") if b.strip()]
+    if "core" in names:
+        names = [n for n in names if n != "core"] + list(CORE)
+    source = path or default_source()
+    with _progress() as bar:
+        tasks: dict[str, Any] = {}
+
+        def step(stage: str, done: int, total: int, what: str) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total or None)
+            bar.update(tasks[stage], completed=done, total=total or None, description=f"{stage} {what}")
+
+        report = import_library(source, names or None, dense=not no_dense, progress=step, force=force,
+                                workers=workers)
+    if json_out:
+        _emit_json(report)
+        return
+    c = report["counts"]
+    out.print(f"library: {c['books']} books, {c['passages']} passages, {c['links']} links to the graph, "
+              f"{report['bytes'] / 1e6:.1f} MB; imported {len(report['imported'])}, unchanged "
+              f"{len(report['skipped'])}, embedded {report['embedded']} passages in {report['seconds']} s",
+              markup=False, highlight=False)
+
+
+@classics_app.command("list")
+def classics_list(json_out: JsonOpt = False) -> None:
+    """The books in the library, with their dynasty, author, passages and state."""
+    from tcm.classics.store import Library, library_dir
+
+    lib = Library(library_dir())
+    try:
+        books = lib.books()
+    finally:
+        lib.close()
+    if json_out:
+        _emit_json(books)
+        return
+    for b in books:
+        out.print(f"{b['book_id']}  《{b['title']}》  {b['dynasty']} {b['author']}  {b['passages']} passages  "
+                  f"{b['status']}", markup=False, highlight=False)
+
+
+@classics_app.command("delete")
+def classics_delete(
+    books: Annotated[list[str], typer.Argument(help="Books to remove (title or number)")],
+) -> None:
+    """Delete books from the library (re-import them with `tcm classics import --books`)."""
+    from tcm.classics.importer import delete_books
+
+    for title, n in delete_books(books):
+        out.print(f"deleted 《{title}》 ({n} passages)", markup=False, highlight=False)
 
 
 # ------------------------------------------------------------------ corpora

@@ -321,6 +321,11 @@ def run_eval(suites: list[str], generators: list, limit: int, out_dir: Path, log
         from tcm.evals.reasoning import suite as reasoning_suite
 
         report["suites"]["reasoning"] = reasoning_suite()
+    if "classics" in suites:
+        from tcm.evals.classics import suite as classics_suite
+
+        log("classics …")
+        report["suites"]["classics"] = classics_suite()
     if "adapter" in suites:
         if adapters:
             log("adapter exact-fact accuracy (base vs tuned) …")
@@ -384,6 +389,12 @@ def _suite_md(name: str, res: dict) -> list[str]:
                 *_table(["query kind", "n", *modes], [[k, res[modes[0]][k]["n"], *(
                     f"{res[m][k]['r1']:.2f} / {res[m][k]['r5']:.2f} / {res[m][k]['mrr']:.2f}" for m in modes)]
                     for k in kinds])]
+    if name == "classics":
+        return [f"{res['evaluated']} classical queries on {res['books']} books ({res['passages']} passages), "
+                f"embedder {res['embedder']}, {res['ms_per_query']} ms per query; hit = the right book and passage.",
+                "", *_table(["kind", "n", "hit@1", "hit@5", "book@5", "MRR"],
+                            [[k, v["n"], v["hit@1"], v["hit@5"], v["book@5"], v["mrr"]]
+                             for k, v in res["by_kind"].items()])]
     if name == "analysis":
         return [f"{res['cases']} prescriptions: top-1 formula accuracy **{res['top1']:.3f}**, top-3 {res['top3']:.3f}; "
                 f"statuses {res['status']}.", "",

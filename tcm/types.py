@@ -663,6 +663,32 @@ class SearchResult(BaseModel):
     hits: list[SearchHit] = []
 
 
+class ClassicHit(BaseModel):
+    """One passage of the classical library: where it stands in its book, and its original text."""
+
+    book: str = Field(description="The book's title as the edition gives it: 伤寒论, 金匮要略方论 …")
+    book_id: str = Field(description="The book's number in the dataset (457 for 伤寒论)")
+    section: str = Field(description="The 篇名 the passage stands under")
+    clause: int | None = Field(None, description="The clause number, in books numbered by clause (伤寒论, 金匮要略)")
+    dynasty: str = ""
+    author: str = ""
+    year: str = ""
+    text: str = Field(description="The original text (not normalised)")
+    citation: str = Field(description="How to cite it: 《伤寒论》第35条, 《黄帝内经素问》·上古天真论篇")
+    passage_id: int
+    score: float = 0.0
+    entities: list[str] = Field([], description="Graph entities the passage names: formula:麻黄汤, herb:桂枝")
+
+
+class ClassicSearchResult(BaseModel):
+    """`tcm search --type classic --json`: the query, how it was read, and the passages, best first."""
+
+    query: str
+    terms: list[str] = Field([], description="Chinese terms searched for (an English query's glossary terms too)")
+    books: list[str] = Field([], description="Books the query names, searched first")
+    hits: list[ClassicHit] = []
+
+
 # ------------------------------------------------------------------ batch analysis (tcm analyze)
 
 

@@ -255,6 +255,13 @@ def test_formula_card_has_composition_with_doses_and_roles(handlers):
     assert "外感风寒表实证" in card and "《伤寒论》" in card and "恶寒发热" in card  # indications, source
 
 
+def test_formula_card_says_how_to_import_the_classics_when_absent(handlers):
+    card, _ = handlers.open_entity("formula:麻黄汤")
+    section = card[card.index("tcm-classics"):]
+    section = section[:section.index("</div></div>")]
+    assert "Classical sources" in section and "run `tcm classics import`" in section
+
+
 def test_syndrome_drug_and_source_cards(handlers):
     card, _ = handlers.open_entity("syndrome:外感风寒表实证")
     assert 'data-entity="formula:麻黄汤"' in card and 'data-entity="symptom:无汗而喘"' in card
