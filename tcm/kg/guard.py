@@ -22,6 +22,7 @@ keys never cause a refusal. For the embedded store, Neo4j's standard functions a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from tcm.errors import QueryRefused
@@ -104,6 +105,7 @@ EMBEDDED_MISSING = {
 
 _PUNCT2 = ("<>", "<=", ">=", "=~", "..", "->", "<-", "!=", "+=")
 _PUNCT1 = set("()[]{},.:;|+-*/%^=<>!&?")
+_NUMBER = re.compile(r"0[xX][0-9a-fA-F]+|0o[0-7]+|[0-9]+(?:_[0-9]+)*(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _ESCAPES = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
 
 
@@ -179,10 +181,10 @@ def tokenize(text: str) -> list[Token]:
             out.append(Token("word", word, i))
             i = j
         elif ch.isdigit():
-            j = i
-            while j < n and (text[j].isalnum() or text[j] == "_"
-                             or (text[j] == "." and j + 1 < n and text[j + 1].isdigit() and text[j - 1] != ".")):
-                j += 1
+            m = _NUMBER.match(text, i)
+            j = m.end() if m else i + 1
+            if j < n and (text[j].isalnum() or text[j] == "_"):
+                raise refuse(f"a number runs into a name at character {i + 1} ({text[i : j + 1]!r}); add a space")
             out.append(Token("number", text[i:j], i))
             i = j
         elif ch == "$":
@@ -289,6 +291,9 @@ def check(cypher: str, *, dialect: str = "neo4j", max_length: int = 20_000) -> C
         prev = toks[sig[pos - 1]].text if pos else ""
         nxt = toks[sig[pos + 1]].text if pos + 1 < len(sig) else ""
         up = t.text.upper()
+        if prev == "." and (pos < 2 or not (toks[sig[pos - 2]].kind in ("word", "name", "param")
+                                            or toks[sig[pos - 2]].text in (")", "]", "}"))):
+            prev = ""  # '1.SET': not a property key, so read as a word
         if t.kind == "word" and prev != ".":
             if prev == ":" and stack and stack[-1] in "([":
                 continue  # label or relationship type

@@ -97,6 +97,9 @@ def hostile(p: Paths) -> list[tuple[str, str]]:
         ("escape with quote", f"RETURN '\\u0027' COPY (RETURN 1) TO '{p.out}'"),
         ("semicolon in comment", f"MATCH (n) RETURN n /* ; */ ; LOAD EXTENSION '{p.so}'"),
         ("two statements", "RETURN 1; RETURN 2"),
+        ("number runs into a keyword", "MATCH (h:Herb) WITH h LIMIT 1SET h.nature = 'x' RETURN h"),
+        ("number then dot keyword", "MATCH (h:Herb) WITH h LIMIT 1.SET h.nature = 'x' RETURN h"),
+        ("hex runs into a keyword", "MATCH (h:Herb) WITH h LIMIT 0x1DELETE h"),
         ("control character", "RETURN 1\x00; CREATE (n)"),
         ("very long", "RETURN " + " + ".join(["1"] * 160_000)),  # 480 KB
         ("deeply nested", "RETURN " + "(" * 2000 + "1" + ")" * 2000),
