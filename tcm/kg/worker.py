@@ -104,17 +104,25 @@ class QueryWorker:
     def run(self, target: dict[str, Any], text: str, params: dict[str, Any], limits: Any) -> tuple:
         """(columns, rows, truncated); QueryLimitError when it ran out of time or the worker died."""
         key = tuple(sorted((k, str(v)) for k, v in target.items()))
-        first = self.target != key
+        if self.target != key:  # open the store first, with time for imports; the query then gets its own limit
+            self._ask(("open", target, "", {}, limits.model_dump()), START_S, limits)
+            self.target = key
+        return self._ask(("run", target, text, params, limits.model_dump()), limits.timeout_s + GRACE_S, limits)
+
+    def _ask(self, msg: tuple, seconds: float, limits: Any) -> tuple:
         try:
-            _send(self.proc.stdin.fileno(), ("run", target, text, params, limits.model_dump()))
+            _send(self.proc.stdin.fileno(), msg)
         except OSError:
             self.kill()
             raise QueryLimitError("the query worker stopped before the query started; try again") from None
-        deadline = time.monotonic() + limits.timeout_s + GRACE_S + (START_S if first else 0.0)
         try:
-            reply = _recv(self.proc.stdout.fileno(), deadline, plain=True)
+            reply = _recv(self.proc.stdout.fileno(), time.monotonic() + seconds, plain=True)
         except TimeoutError:
             self.kill()
+            if msg[0] == "open":
+                from tcm.errors import GraphError
+
+                raise GraphError(f"the query worker could not open the graph within {seconds:g} s") from None
             raise QueryLimitError(f"query stopped after {limits.timeout_s:g} s (the time limit; "
                                   "set --timeout or TCM_QUERY_TIMEOUT)") from None
         except (EOFError, OSError, pickle.UnpicklingError):
@@ -123,16 +131,15 @@ class QueryWorker:
             raise QueryLimitError(f"the query engine stopped ({how}) while running this query; "
                                   f"nothing else was affected (memory limit {limits.memory_mb} MB, "
                                   "set --memory-mb or TCM_QUERY_MEMORY_MB)") from None
-        self.target = key
         kind, *rest = reply
         if kind == "ok":
             return tuple(rest)
-        cls = {"limit": QueryLimitError, "refused": QueryRefused}.get(rest[0], QueryError)
         if rest[0] == "open":
             self.target = None
             from tcm.errors import GraphError
 
-            cls = GraphError
+            raise GraphError(rest[1])
+        cls = {"limit": QueryLimitError, "refused": QueryRefused}.get(rest[0], QueryError)
         raise cls(rest[1])
 
     def kill(self) -> int | None:
@@ -338,7 +345,7 @@ def serve(fd_in: int = 0, fd_out: int = 1) -> None:
             msg = _recv(fd_in)
         except EOFError:
             break
-        _, target, text, params, limits = msg
+        kind, target, text, params, limits = msg
         try:
             if memory is None:
                 memory = limits["memory_mb"]
@@ -353,6 +360,9 @@ def serve(fd_in: int = 0, fd_out: int = 1) -> None:
                 except Exception as e:  # noqa: BLE001 - any failure to open is reported as one line
                     raise _Fail("open", f"cannot open the graph for queries: {one_line(e)}") from None
                 key = want
+            if kind == "open":
+                _send(fd_out, ("ok",))
+                continue
             cols, rows, truncated = engine.run(text, params, limits)
             reply: tuple = ("ok", cols, _plain_data(rows), truncated)
         except _Fail as f:
