@@ -8,10 +8,9 @@ import os
 import signal
 import threading
 import time
-from pathlib import Path
 
 import pytest
-from hostile_corpus import LEGIT, STANDARD_FUNCTIONS, Paths, hostile
+from hostile_corpus import LEGIT, STANDARD_FUNCTIONS, Canaries, hostile
 
 from tcm.errors import QueryError, QueryLimitError, QueryRefused
 from tcm.kg.worker import GRACE_S, WorkerPool
@@ -19,38 +18,6 @@ from tcm.types import QueryLimits
 
 BASELINE = "MATCH (h:Herb {name_zh: '甘草'}) RETURN h.nature"
 CROSS = "MATCH (a), (b), (c) WHERE a.id + b.id + c.id = 'none' RETURN count(*)"
-
-
-class Canaries:
-    """Target files of the attacks: FIFOs whose opening by any process is seen, and paths that must not appear."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.paths = Paths(str(tmp / "secret.csv"), str(tmp / "evil.so"), str(tmp / "out.csv"), str(tmp / "export"))
-        self.fifos = [self.paths.read, self.paths.so]
-        for f in self.fifos:
-            os.mkfifo(f)
-        self.opened: list[str] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._thread.start()
-
-    def _watch(self) -> None:
-        while not self._stop.is_set():
-            for f in self.fifos:
-                try:  # succeeds only while some process holds the FIFO open for reading
-                    fd = os.open(f, os.O_WRONLY | os.O_NONBLOCK)
-                except OSError:
-                    continue
-                self.opened.append(f)
-                os.close(fd)
-            time.sleep(0.005)
-
-    def check(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        assert self.opened == [], f"attack target opened: {self.opened}"
-        assert not Path(self.paths.out).exists() and not Path(self.paths.outdir).exists()
-        assert all(Path(f).exists() for f in self.fifos)
 
 
 @pytest.fixture
