@@ -125,6 +125,27 @@ def test_embedded_worker_opens_the_file_read_only(embedded_store):
         pool.close()
 
 
+def test_embedded_worker_cannot_touch_files_even_past_the_guard(embedded_store, canaries):
+    """The kernel's Landlock sandbox of the worker: COPY, LOAD FROM and LOAD EXTENSION sent straight to the
+    worker (no guard) fail, and no target file is opened or created."""
+    from tcm.kg import sandbox
+
+    if sandbox.abi() == 0:
+        pytest.skip("this kernel has no Landlock (Linux 5.13+): the worker runs without its file sandbox")
+    p = canaries.paths
+    pool = WorkerPool(1)
+    try:
+        assert pool.run(embedded_store._target(), BASELINE, {}, QueryLimits())[1] == [["平"]]
+        assert next(iter(pool._all)).sandboxed
+        for q in (f"COPY (MATCH (h:Herb) RETURN h.id) TO '{p.out}'", f"LOAD FROM '{p.read}' (header = false) RETURN *",
+                  f"LOAD EXTENSION '{p.so}'", f"EXPORT DATABASE '{p.outdir}'"):
+            with pytest.raises(QueryError):
+                pool.run(embedded_store._target(), q, {}, QueryLimits(timeout_s=5))
+        assert pool.run(embedded_store._target(), BASELINE, {}, QueryLimits())[1] == [["平"]]
+    finally:
+        pool.close()
+
+
 @pytest.mark.neo4j
 def test_neo4j_worker_runs_only_read_plans(neo4j_store):
     pool = WorkerPool(1)
