@@ -99,6 +99,7 @@ class Services:
             for q in WARM_QUESTIONS:
                 a.ask(q)
             self.sources()
+            a.store.query("RETURN 1")  # start a query worker now, not on the first Cypher query
         except TCMError as e:
             if say:
                 say(f"warning: {e}")

@@ -22,6 +22,7 @@ keys never cause a refusal. For the embedded store, Neo4j's standard functions a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from tcm.errors import QueryRefused
@@ -102,8 +103,6 @@ EMBEDDED_MISSING = {
     "randomuuid": "gen_random_uuid() is not allowed; no equivalent",
 }
 
-_PUNCT2 = ("<>", "<=", ">=", "=~", "..", "->", "<-", "!=", "+=")
-_PUNCT1 = set("()[]{},.:;|+-*/%^=<>!&?")
 _ESCAPES = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
 
 
@@ -126,80 +125,67 @@ def refuse(message: str) -> QueryRefused:
     return QueryRefused(message)
 
 
+_LEX = re.compile(r"""
+    (?P<space>\s+)
+  | (?P<line>//[^\n\r]*)
+  | (?P<block>/\*.*?\*/)
+  | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+  | (?P<name>`[^`]*`)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<number>0[xX][0-9a-fA-F]+|0o[0-7]+|[0-9]+(?:_[0-9]+)*(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)
+  | (?P<param>\$[A-Za-z0-9_]+)
+  | (?P<punct><>|<=|>=|=~|\.\.|->|<-|!=|\+=|[()\[\]{},.:;|+\-*/%^=<>!&?])
+  | (?P<other>.)
+""", re.VERBOSE | re.DOTALL)
+_NEWLINES = re.compile("[\n\r\u2028\u2029\x85]")
+
+
 def tokenize(text: str) -> list[Token]:
     """Tokens of ``text``; comments become a 'space' token, so nothing inside one is ever read."""
     out: list[Token] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch.isspace():
-            j = i
-            while j < n and text[j].isspace():
-                j += 1
-            out.append(Token("space", "\n" if any(c in "\n\r\u2028\u2029\x85" for c in text[i:j]) else " ", i))
-            i = j
-        elif text.startswith("//", i):
-            j = i
-            while j < n and text[j] not in "\n\r":
-                j += 1
-            out.append(Token("space", " ", i))
-            i = j
-        elif text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            if j < 0:
-                raise refuse(f"unterminated /* comment at character {i + 1}")
-            out.append(Token("space", " ", i))
-            i = j + 2
-        elif ch in "'\"":
-            value, i2 = _string(text, i)
-            canonical, raw = _quote(value), text[i:i2]
-            # as written (column names stay the same) unless it holds \u escapes, which engines may read early
-            out.append(Token("string", canonical if "\\u" in raw or "\\U" in raw else raw, i))
-            i = i2
-        elif ch == "`":
-            j = text.find("`", i + 1)
-            if j < 0:
-                raise refuse(f"unterminated `name` at character {i + 1}")
-            name = text[i + 1 : j]
-            if not name or any(c == "\\" or (ord(c) < 32) for c in name):
-                raise refuse(f"a `name` may not be empty or hold a backslash or control character (character {i + 1})")
-            if j + 1 < n and text[j + 1] == "`":
-                raise refuse(f"a backtick inside a `name` is not supported (character {j + 1})")
-            out.append(Token("name", text[i : j + 1], i))
-            i = j + 1
-        elif ch.isascii() and (ch.isalpha() or ch == "_"):
-            j = i
-            while j < n and (text[j].isalnum() or text[j] == "_"):
-                j += 1
-            word = text[i:j]
-            if not word.isascii():
-                bad = next(c for c in word if not c.isascii())
-                raise refuse(f"non-ASCII letter {bad!r} (U+{ord(bad):04X}) in {word!r} outside quotes; "
+    append = out.append
+    n = len(text)
+    for m in _LEX.finditer(text):
+        kind, i, j = m.lastgroup, m.start(), m.end()
+        if kind == "space":
+            append(Token("space", "\n" if _NEWLINES.search(text, i, j) else " ", i))
+        elif kind in ("line", "block"):
+            append(Token("space", " ", i))
+        elif kind == "word" or kind == "number" or kind == "param":
+            if j < n and (text[j].isalnum() or text[j] == "_"):
+                if kind == "number":
+                    raise refuse(f"a number runs into a name at character {i + 1} ({text[i : j + 1]!r}); "
+                                 "add a space")
+                bad = text[j]
+                raise refuse(f"non-ASCII letter {bad!r} (U+{ord(bad):04X}) in {text[i : j + 1]!r} outside quotes; "
                              "put names in `backticks` and text in quotes")
-            out.append(Token("word", word, i))
-            i = j
-        elif ch.isdigit():
-            j = i
-            while j < n and (text[j].isalnum() or text[j] == "_"
-                             or (text[j] == "." and j + 1 < n and text[j + 1].isdigit() and text[j - 1] != ".")):
-                j += 1
-            out.append(Token("number", text[i:j], i))
-            i = j
-        elif ch == "$":
-            j = i + 1
-            while j < n and text[j].isascii() and (text[j].isalnum() or text[j] == "_"):
-                j += 1
-            if j == i + 1:
+            append(Token(kind, m.group(), i))
+        elif kind == "punct":
+            append(Token("punct", m.group(), i))
+        elif kind == "string":
+            raw = m.group()
+            value = _string(text, i)[0] if "\\" in raw else raw[1:-1]
+            canonical = _quote(value)
+            # as written (column names stay the same) unless it holds \u escapes, which engines may read early
+            append(Token("string", canonical if "\\u" in raw or "\\U" in raw else raw, i))
+        elif kind == "name":
+            name = m.group()[1:-1]
+            if not name or any(c == "\\" or ord(c) < 32 for c in name):
+                raise refuse(f"a `name` may not be empty or hold a backslash or control character (character {i + 1})")
+            if j < n and text[j] == "`":
+                raise refuse(f"a backtick inside a `name` is not supported (character {j + 1})")
+            append(Token("name", m.group(), i))
+        else:  # 'other': the start of something unterminated, or a character no query needs
+            ch = text[i]
+            if text.startswith("/*", i):
+                raise refuse(f"unterminated /* comment at character {i + 1}")
+            if ch in "'\"":
+                _string(text, i)  # raises, naming what is wrong (an escape, or no closing quote)
+                raise refuse(f"unterminated string at character {i + 1}")
+            if ch == "`":
+                raise refuse(f"unterminated `name` at character {i + 1}")
+            if ch == "$":
                 raise refuse(f"a parameter is $name (character {i + 1})")
-            out.append(Token("param", text[i:j], i))
-            i = j
-        elif text[i : i + 2] in _PUNCT2:
-            out.append(Token("punct", text[i : i + 2], i))
-            i += 2
-        elif ch in _PUNCT1:
-            out.append(Token("punct", ch, i))
-            i += 1
-        else:
             what = f"U+{ord(ch):04X}" if not ch.isprintable() or not ch.isascii() else repr(ch)
             raise refuse(f"unexpected character {what} at character {i + 1} outside quotes")
     return out
@@ -289,6 +275,9 @@ def check(cypher: str, *, dialect: str = "neo4j", max_length: int = 20_000) -> C
         prev = toks[sig[pos - 1]].text if pos else ""
         nxt = toks[sig[pos + 1]].text if pos + 1 < len(sig) else ""
         up = t.text.upper()
+        if prev == "." and (pos < 2 or not (toks[sig[pos - 2]].kind in ("word", "name", "param")
+                                            or toks[sig[pos - 2]].text in (")", "]", "}"))):
+            prev = ""  # '1.SET': not a property key, so read as a word
         if t.kind == "word" and prev != ".":
             if prev == ":" and stack and stack[-1] in "([":
                 continue  # label or relationship type

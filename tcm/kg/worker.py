@@ -97,24 +97,36 @@ class QueryWorker:
         self.proc = subprocess.Popen([sys.executable, "-m", "tcm.kg.worker"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, close_fds=True)
         self.target: tuple | None = None
+        self.sandboxed = False  # whether the kernel denies it file access (tcm.kg.sandbox)
+
+    def key(self, target: dict[str, Any]) -> tuple:
+        return tuple(sorted((k, str(v)) for k, v in target.items()))
 
     def alive(self) -> bool:
         return self.proc.poll() is None
 
     def run(self, target: dict[str, Any], text: str, params: dict[str, Any], limits: Any) -> tuple:
         """(columns, rows, truncated); QueryLimitError when it ran out of time or the worker died."""
-        key = tuple(sorted((k, str(v)) for k, v in target.items()))
-        first = self.target != key
+        key = self.key(target)
+        if self.target != key:  # open the store first, with time for imports; the query then gets its own limit
+            self.sandboxed = bool(self._ask(("open", target, "", {}, limits.model_dump()), START_S, limits)[0])
+            self.target = key
+        return self._ask(("run", target, text, params, limits.model_dump()), limits.timeout_s + GRACE_S, limits)
+
+    def _ask(self, msg: tuple, seconds: float, limits: Any) -> tuple:
         try:
-            _send(self.proc.stdin.fileno(), ("run", target, text, params, limits.model_dump()))
+            _send(self.proc.stdin.fileno(), msg)
         except OSError:
             self.kill()
             raise QueryLimitError("the query worker stopped before the query started; try again") from None
-        deadline = time.monotonic() + limits.timeout_s + GRACE_S + (START_S if first else 0.0)
         try:
-            reply = _recv(self.proc.stdout.fileno(), deadline, plain=True)
+            reply = _recv(self.proc.stdout.fileno(), time.monotonic() + seconds, plain=True)
         except TimeoutError:
             self.kill()
+            if msg[0] == "open":
+                from tcm.errors import GraphError
+
+                raise GraphError(f"the query worker could not open the graph within {seconds:g} s") from None
             raise QueryLimitError(f"query stopped after {limits.timeout_s:g} s (the time limit; "
                                   "set --timeout or TCM_QUERY_TIMEOUT)") from None
         except (EOFError, OSError, pickle.UnpicklingError):
@@ -123,16 +135,15 @@ class QueryWorker:
             raise QueryLimitError(f"the query engine stopped ({how}) while running this query; "
                                   f"nothing else was affected (memory limit {limits.memory_mb} MB, "
                                   "set --memory-mb or TCM_QUERY_MEMORY_MB)") from None
-        self.target = key
         kind, *rest = reply
         if kind == "ok":
             return tuple(rest)
-        cls = {"limit": QueryLimitError, "refused": QueryRefused}.get(rest[0], QueryError)
         if rest[0] == "open":
             self.target = None
             from tcm.errors import GraphError
 
-            cls = GraphError
+            raise GraphError(rest[1])
+        cls = {"limit": QueryLimitError, "refused": QueryRefused}.get(rest[0], QueryError)
         raise cls(rest[1])
 
     def kill(self) -> int | None:
@@ -167,6 +178,8 @@ class WorkerPool:
         with self._slots:
             with self._lock:
                 worker = self._free.pop() if self._free else None
+            if worker is not None and worker.target is not None and worker.target != worker.key(target):
+                worker.kill()  # another store, or the graph was rebuilt: its sandbox holds the old file
             if worker is None or not worker.alive():
                 worker = QueryWorker()
                 with self._lock:
@@ -223,6 +236,7 @@ class _Engine:
 
             auth = (target["user"], target["password"]) if target.get("password") else None
             self.driver = neo4j.GraphDatabase.driver(target["uri"], auth=auth)
+            self.driver.verify_connectivity()  # connected before the sandbox closes the files
 
     def run(self, text: str, params: dict[str, Any], limits: dict[str, Any]) -> tuple:
         if self.backend == "embedded":
@@ -293,6 +307,14 @@ class _Engine:
             self.driver.close()
 
 
+def _files(target: dict[str, Any]) -> list[str]:
+    """The files a worker may read besides Python's own: the embedded graph and its log."""
+    if target["backend"] != "embedded":
+        return []
+    path = str(Path(target["path"]))
+    return [p for p in (path, path + ".wal") if os.path.exists(p)]
+
+
 class _Fail(Exception):
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -333,12 +355,13 @@ def serve(fd_in: int = 0, fd_out: int = 1) -> None:
     engine: _Engine | None = None
     key: tuple | None = None
     memory: int | None = None
+    sandboxed: bool | None = None
     while True:
         try:
             msg = _recv(fd_in)
         except EOFError:
             break
-        _, target, text, params, limits = msg
+        kind, target, text, params, limits = msg
         try:
             if memory is None:
                 memory = limits["memory_mb"]
@@ -348,11 +371,18 @@ def serve(fd_in: int = 0, fd_out: int = 1) -> None:
                 if engine is not None:
                     engine.close()
                 engine, key = None, None
+                if sandboxed is None:  # once, before the engine starts its threads (a rule binds new threads only)
+                    from tcm.kg.sandbox import restrict
+
+                    sandboxed = restrict(_files(target), network=target["backend"] != "embedded")
                 try:
                     engine = _Engine(target, limits)
                 except Exception as e:  # noqa: BLE001 - any failure to open is reported as one line
                     raise _Fail("open", f"cannot open the graph for queries: {one_line(e)}") from None
                 key = want
+            if kind == "open":
+                _send(fd_out, ("ok", sandboxed))
+                continue
             cols, rows, truncated = engine.run(text, params, limits)
             reply: tuple = ("ok", cols, _plain_data(rows), truncated)
         except _Fail as f:

@@ -9,7 +9,11 @@ nested. ``paths`` names the files an attack targets, so a test can prove none wa
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,38 @@ class Paths:
     so: str  # a FIFO posing as an extension library
     out: str  # must never be created
     outdir: str  # must never be created
+
+
+class Canaries:
+    """Target files of the attacks: FIFOs whose opening by any process is seen, and paths that must not appear."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.paths = Paths(str(tmp / "secret.csv"), str(tmp / "evil.so"), str(tmp / "out.csv"), str(tmp / "export"))
+        self.fifos = [self.paths.read, self.paths.so]
+        for f in self.fifos:
+            os.mkfifo(f)
+        self.opened: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            for f in self.fifos:
+                try:  # succeeds only while some process holds the FIFO open for reading
+                    fd = os.open(f, os.O_WRONLY | os.O_NONBLOCK)
+                except OSError:
+                    continue
+                self.opened.append(f)
+                os.close(fd)
+            time.sleep(0.005)
+
+    def check(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        assert self.opened == [], f"attack target opened: {self.opened}"
+        assert not Path(self.paths.out).exists() and not Path(self.paths.outdir).exists()
+        assert all(Path(f).exists() for f in self.fifos)
 
 
 def cores(p: Paths) -> list[tuple[str, str]]:
@@ -97,8 +133,11 @@ def hostile(p: Paths) -> list[tuple[str, str]]:
         ("escape with quote", f"RETURN '\\u0027' COPY (RETURN 1) TO '{p.out}'"),
         ("semicolon in comment", f"MATCH (n) RETURN n /* ; */ ; LOAD EXTENSION '{p.so}'"),
         ("two statements", "RETURN 1; RETURN 2"),
+        ("number runs into a keyword", "MATCH (h:Herb) WITH h LIMIT 1SET h.nature = 'x' RETURN h"),
+        ("number then dot keyword", "MATCH (h:Herb) WITH h LIMIT 1.SET h.nature = 'x' RETURN h"),
+        ("hex runs into a keyword", "MATCH (h:Herb) WITH h LIMIT 0x1DELETE h"),
         ("control character", "RETURN 1\x00; CREATE (n)"),
-        ("very long", "RETURN " + " + ".join(["1"] * 160_000)),  # 480 KB
+        ("very long", "RETURN " + " + ".join(["1"] * 117_500)),  # 470 KB
         ("deeply nested", "RETURN " + "(" * 2000 + "1" + ")" * 2000),
         ("deeply nested list", "RETURN " + "[" * 500 + "]" * 500),
         ("empty", "   /* nothing */  "),

@@ -19,7 +19,7 @@ import pytest
 
 pytest.importorskip("gradio", reason="the app needs gradio: pip install -e '.[app]'")
 
-from hostile_corpus import Paths, hostile  # noqa: E402
+from hostile_corpus import Canaries, Paths, hostile  # noqa: E402
 
 from app.main import Handlers, launch  # noqa: E402
 from app.services import Services  # noqa: E402
@@ -138,6 +138,19 @@ def test_http_cypher_refuses_file_access_to_an_uploaded_file(app_base, tmp_path)
     assert not out_path.exists()
     err, table, _ = _call(app_base, "cypher", [BASELINE, ""])
     assert err == "" and table["data"] == [["平"]]
+
+
+def test_http_cypher_refuses_the_whole_hostile_corpus(app_base, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    canaries = Canaries(tmp_path)
+    queries = [q for _, q in hostile(canaries.paths)]
+    with ThreadPoolExecutor(4) as pool:
+        replies = list(pool.map(lambda q: _call(app_base, "cypher", [q, ""]), queries))
+    for q, (err, table, info) in zip(queries, replies, strict=True):
+        assert "tcm-error" in err and table["data"] == [] and info == "", q[:200]
+    canaries.check()
+    assert _call(app_base, "cypher", [BASELINE, ""])[1]["data"] == [["平"]]
 
 
 def test_http_app_answers_while_a_runaway_query_runs(app_base, short_limits):

@@ -8,10 +8,9 @@ import os
 import signal
 import threading
 import time
-from pathlib import Path
 
 import pytest
-from hostile_corpus import LEGIT, STANDARD_FUNCTIONS, Paths, hostile
+from hostile_corpus import LEGIT, STANDARD_FUNCTIONS, Canaries, hostile
 
 from tcm.errors import QueryError, QueryLimitError, QueryRefused
 from tcm.kg.worker import GRACE_S, WorkerPool
@@ -19,38 +18,6 @@ from tcm.types import QueryLimits
 
 BASELINE = "MATCH (h:Herb {name_zh: '甘草'}) RETURN h.nature"
 CROSS = "MATCH (a), (b), (c) WHERE a.id + b.id + c.id = 'none' RETURN count(*)"
-
-
-class Canaries:
-    """Target files of the attacks: FIFOs whose opening by any process is seen, and paths that must not appear."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.paths = Paths(str(tmp / "secret.csv"), str(tmp / "evil.so"), str(tmp / "out.csv"), str(tmp / "export"))
-        self.fifos = [self.paths.read, self.paths.so]
-        for f in self.fifos:
-            os.mkfifo(f)
-        self.opened: list[str] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._thread.start()
-
-    def _watch(self) -> None:
-        while not self._stop.is_set():
-            for f in self.fifos:
-                try:  # succeeds only while some process holds the FIFO open for reading
-                    fd = os.open(f, os.O_WRONLY | os.O_NONBLOCK)
-                except OSError:
-                    continue
-                self.opened.append(f)
-                os.close(fd)
-            time.sleep(0.005)
-
-    def check(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        assert self.opened == [], f"attack target opened: {self.opened}"
-        assert not Path(self.paths.out).exists() and not Path(self.paths.outdir).exists()
-        assert all(Path(f).exists() for f in self.fifos)
 
 
 @pytest.fixture
@@ -71,15 +38,15 @@ def test_hostile_corpus_is_refused_with_no_file_touched(store, canaries):
 
 
 def test_a_huge_query_that_reaches_the_engine_is_bounded(store):
-    """The 480 KB query that once segfaulted the app: let past the length limit, it ends in its worker."""
-    huge = "RETURN " + " + ".join(["1"] * 160_000)
+    """The 470 KB query that once segfaulted the app: let past the length limit, it ends in its worker."""
+    huge = "RETURN " + " + ".join(["1"] * 117_500)
+    assert 460_000 < len(huge) < 480_000
+    store.query(BASELINE)  # a warm worker: what is timed is the query, not a start-up
     t0 = time.monotonic()
-    try:
-        res = store.query(huge, limits=QueryLimits(max_length=600_000, timeout_s=3))
-        assert res.rows == [[160_000]]
-    except QueryError as e:
-        assert "\n" not in str(e)
-    assert time.monotonic() - t0 < 3 + GRACE_S + 25  # +25: a fresh worker after a crash imports its driver
+    with pytest.raises(QueryLimitError) as e:  # neither engine parses it within 2 s
+        store.query(huge, limits=QueryLimits(max_length=1_000_000, timeout_s=2))
+    assert "\n" not in str(e.value)
+    assert time.monotonic() - t0 < 2 + GRACE_S + 15  # +15: the guard lexes 470 KB (~2 s idle) on a shared CPU
     assert store.query(BASELINE).rows == [["平"]]
 
 
@@ -154,6 +121,27 @@ def test_embedded_worker_opens_the_file_read_only(embedded_store):
     try:
         with pytest.raises(QueryError, match="(?i)read.only"):
             pool.run(embedded_store._target(), "CREATE (n:Herb {id: 'herb:x'})", {}, QueryLimits())
+    finally:
+        pool.close()
+
+
+def test_embedded_worker_cannot_touch_files_even_past_the_guard(embedded_store, canaries):
+    """The kernel's Landlock sandbox of the worker: COPY, LOAD FROM and LOAD EXTENSION sent straight to the
+    worker (no guard) fail, and no target file is opened or created."""
+    from tcm.kg import sandbox
+
+    if sandbox.abi() == 0:
+        pytest.skip("this kernel has no Landlock (Linux 5.13+): the worker runs without its file sandbox")
+    p = canaries.paths
+    pool = WorkerPool(1)
+    try:
+        assert pool.run(embedded_store._target(), BASELINE, {}, QueryLimits())[1] == [["平"]]
+        assert next(iter(pool._all)).sandboxed
+        for q in (f"COPY (MATCH (h:Herb) RETURN h.id) TO '{p.out}'", f"LOAD FROM '{p.read}' (header = false) RETURN *",
+                  f"LOAD EXTENSION '{p.so}'", f"EXPORT DATABASE '{p.outdir}'"):
+            with pytest.raises(QueryError):
+                pool.run(embedded_store._target(), q, {}, QueryLimits(timeout_s=5))
+        assert pool.run(embedded_store._target(), BASELINE, {}, QueryLimits())[1] == [["平"]]
     finally:
         pool.close()
 
