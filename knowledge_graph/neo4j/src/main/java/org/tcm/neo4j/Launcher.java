@@ -32,7 +32,7 @@ import org.neo4j.io.ByteUnit;
  * <p>Security (defence in depth behind the project's read-only query guard): LOAD CSV may not
  * read local files ({@code dbms.security.allow_csv_import_from_file_urls=false}); every
  * transaction ends after {@code db.transaction.timeout} (env NEO4J_TX_TIMEOUT_S, default 120 s)
- * and may use at most {@code db.memory.transaction.max} (env NEO4J_TX_MEMORY_MB, default 256).
+ * and may use at most {@code db.memory.transaction.max} (env NEO4J_TX_MEMORY_MB, default 512).
  */
 public final class Launcher {
     public static void main(String[] args) throws Exception {
@@ -41,7 +41,7 @@ public final class Launcher {
         String password = System.getenv("NEO4J_PASSWORD");
         boolean auth = password != null && !password.isEmpty();
         long txTimeout = Long.parseLong(env("NEO4J_TX_TIMEOUT_S", "120"));
-        long txMemory = Long.parseLong(env("NEO4J_TX_MEMORY_MB", "256"));
+        long txMemory = Long.parseLong(env("NEO4J_TX_MEMORY_MB", "512"));
 
         DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
                 .setConfig(BoltConnector.enabled, true)
