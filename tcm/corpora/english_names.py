@@ -20,6 +20,8 @@ the corpus already cites, by two explicit rules and the small tables below; noth
    "Dictamnus bark", not "root bark". A genus is replaced by an English word only where that word is the
    genus's one unambiguous name (Manis → pangolin, Bovis → bovine, Borneolum → borneol).
 
+A name_en that is really a Latin name (SymMap's English column holds the Latin for some herbs, in the old word
+order or OCR-damaged: 'Cortex Mori', 'Gentiae Radix Et Rhozima') counts as none (:func:`drop_latin_names`).
 A derived name that would equal another herb's name is qualified by species (:data:`QUALIFIED`); one that
 still collides, or a Latin word no table knows, leaves the herb unnamed and says so in the import notes.
 """
@@ -39,7 +41,7 @@ PARTS = {
     "Fructus": "fruit", "Semen": "seed", "Flos": "flower", "Caulis": "stem", "Ramulus": "twig",
     "Spica": "spike", "Pericarpium": "peel", "Exocarpium": "exocarp", "Bulbus": "bulb", "Squama": "scale",
     "Calculus": "calculus", "Cutis": "skin", "Corolla": "corolla", "Petiolus": "petiole",
-    "Cacumen": "twig tip",  # cacumen: the top of a branch (九里香: 叶和带叶嫩枝)
+    "Calyx": "calyx", "Cacumen": "twig tip",  # cacumen: the top of a branch (九里香: 叶和带叶嫩枝)
 }
 
 #: Latin qualifier words → English adjectives (they go before the taxon).
@@ -84,9 +86,13 @@ GENERA = {
     "Stauntoniae": "Stauntonia", "Steleophaga": "Steleophaga", "Strychni": "Strychnos", "Swertiae": "Swertia",
     "Syringae": "Syringa", "Terminaliae": "Terminalia", "Thlaspi": "Thlaspi", "Tinosporae": "Tinospora",
     "Trachycarpi": "Trachycarpus", "Trichosanthis": "Trichosanthes", "Turpiniae": "Turpinia",
-    "Valerianae": "Valeriana", "Vladimiriae": "Vladimiria", "Zaocys": "Zaocys", "Zingiberis": "Zingiber",
+    "Valerianae": "Valeriana", "Morindae": "Morinda", "Gleditsiae": "Gleditsia",
+    "Physochlainae": "Physochlaina", "Physalis": "Physalis", "Gentianae": "Gentiana", "Sauropi": "Sauropus",
+    "Sinomenii": "Sinomenium", "Canarii": "Canarium", "Mori": "Morus", "Periplocae": "Periploca",
+    "Schisandrae": "Schisandra", "Vladimiriae": "Vladimiria", "Zaocys": "Zaocys", "Zingiberis": "Zingiber",
     # Latin names that print the species epithet alone; the genus is the monograph's (来源)
-    "Chebulae": "Terminalia chebula", "Galangae": "Alpinia galanga", "Wenyujin": "Curcuma wenyujin",
+    "Chebulae": "Terminalia chebula", "Carotae": "Daucus carota", "Galangae": "Alpinia galanga",
+    "Wenyujin": "Curcuma wenyujin",
     # English words used for a genus only where the word names that genus and nothing else
     "Manis": "pangolin",  # Manis: the pangolins (穿山甲, Manis pentadactyla)
     "Bovis": "bovine",  # Bos, cattle (牛, Bos taurus domesticus)
@@ -118,7 +124,11 @@ EPITHETS = {
     ("Polygoni", "Perfoliati"): "perfoliatum", ("Puerariae", "Thomsonii"): "thomsonii",
     ("Rabdosiae", "Rubescentis"): "rubescens", ("Saussureae", "Involucratae"): "involucrata",
     ("Senecionis", "Scandentis"): "scandens", ("Terminaliae", "Belliricae"): "bellirica",
-    ("Valerianae", "Jatamansi"): "jatamansi",
+    ("Valerianae", "Jatamansi"): "jatamansi", ("Morindae", "Officinalis"): "officinalis",
+    ("Gleditsiae", "Sinensis"): "sinensis", ("Alpiniae", "Officinarum"): "officinarum",
+    ("Ilicis", "Cornutae"): "cornuta", ("Dioscoreae", "Spongiosae"): "spongiosa",
+    ("Schisandrae", "Sphenantherae"): "sphenanthera", ("Alpiniae", "Oxyphyllae"): "oxyphylla",
+    ("Panacis", "Japonici"): "japonicus",
 }
 
 
@@ -173,6 +183,7 @@ def latin_english(latin: str) -> str:
         words = [words[1], words[0], *words[2:]]
     taxa: list[str] = []
     parts: list[str] = []
+    joiner = " and "
     adjectives: list[str] = []
     withs: list[str] = []
     i = 0
@@ -187,8 +198,8 @@ def latin_english(latin: str) -> str:
             taxa.append(f"{GENERA[genus]} {EPITHETS[(genus, w)]}")
         elif w in PARTS and taxa:
             parts.append(PARTS[w])
-        elif w == "et" and parts and i + 1 < len(words) and words[i + 1] in PARTS:
-            pass
+        elif w in ("et", "seu") and parts and i + 1 < len(words) and words[i + 1] in PARTS:
+            joiner = " and " if w == "et" else " or "
         elif w in QUALIFIERS and taxa:
             adjectives.append(QUALIFIERS[w])
         elif w == "cum" and taxa:
@@ -207,8 +218,38 @@ def latin_english(latin: str) -> str:
     head = " or ".join(names)
     if not parts and animals and len(animals) == len(taxa):
         parts = [ANIMALS[animals[0]]]
-    out = " ".join([*adjectives, head, " and ".join(parts)]).strip()
+    out = " ".join([*adjectives, head, joiner.join(parts)]).strip()
     return f"{out} with {' and '.join(withs)}" if withs else out
+
+
+#: Latin part words no English name uses (Calyx, Corolla, Calculus are English words too).
+_LATIN_ONLY = frozenset(PARTS) - {"Calyx", "Corolla", "Calculus"}
+
+
+def is_latin_name(name: str) -> bool:
+    """Whether a name is written in Latin, not English: it has a Latin part word ('Cortex Mori',
+    'Gentiae Radix Et Rhozima') or begins with a genus in the genitive ('Alpiniae Officirum Rhizome')."""
+    words = name.split()
+    return bool(words) and (any(w in _LATIN_ONLY for w in words)
+                            or (words[0] in GENERA and GENERA[words[0]] != words[0]))
+
+
+def drop_latin_names(herbs: dict[str, Herb], notes: list[str]) -> list[str]:
+    """Clear a pharmacopoeia herb's name_en that is a Latin name (SymMap's English column holds the Latin for some
+    herbs, in the old word order or OCR-damaged: 'Cortex Mori', 'Epimrdii Herba'), so that a curated common name or
+    a derived one takes its place. The herb's own Latin in the old word order stays as an alias; a damaged one
+    goes. Returns the herbs changed."""
+    out = []
+    for name, h in herbs.items():
+        if not (h.name_en and "chp-2010" in h.sources and is_latin_name(h.name_en)):
+            continue
+        same = h.latin and sorted(h.name_en.casefold().split()) == sorted(h.latin.casefold().split())
+        aliases = [a for a in h.aliases if a != h.name_en] + ([h.name_en] if same else [])
+        notes.append(f"english_names: {name}: the English name {h.name_en!r} is a Latin name"
+                     + (" (kept as an alias)" if same else f" not {h.latin!r} (dropped)"))
+        herbs[name] = h.model_copy(update={"name_en": None, "aliases": aliases})
+        out.append(name)
+    return out
 
 
 def processing_term(name: str, parent: str) -> str | None:

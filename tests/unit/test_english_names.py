@@ -14,6 +14,8 @@ from tcm.corpora.english_names import (
     UnknownLatin,
     add_derived_names,
     derive_name,
+    drop_latin_names,
+    is_latin_name,
     latin_english,
     processed_english,
 )
@@ -129,6 +131,31 @@ def test_step_never_gives_a_name_another_herb_has():
     assert any("怪 not named" in n and "Foobaris" in n for n in notes)
 
 
+@pytest.mark.parametrize("name", ["Cortex Mori", "Gentiae Radix Et Rhozima", "Alpiniae Officirum Rhizome",
+                                  "Calyx Seu Fructus Physalis"])
+def test_latin_written_as_english_is_recognised(name):
+    assert is_latin_name(name)
+
+
+@pytest.mark.parametrize("name", ["licorice root", "Litchi seed", "Ginkgo seed", "Persimmon Calyx", "Cow-bezoar",
+                                  "Thlaspi herb", "calyx and receptacle of a Persimmon"])
+def test_english_names_are_not_taken_for_latin(name):
+    assert not is_latin_name(name)
+
+
+def test_latin_name_en_makes_way_and_old_word_order_stays_an_alias():
+    herbs = {
+        "桑白皮": _herb("桑白皮", "Mori Cortex", "Cortex Mori"),
+        "龙胆": _herb("龙胆", "Gentianae Radix et Rhizoma", "Gentiae Radix Et Rhozima"),
+    }
+    notes: list[str] = []
+    assert drop_latin_names(herbs, notes) == ["桑白皮", "龙胆"]
+    assert herbs["桑白皮"].name_en is None and herbs["桑白皮"].aliases == ["Cortex Mori"]
+    assert herbs["龙胆"].name_en is None and herbs["龙胆"].aliases == []  # OCR-damaged: dropped
+    add_derived_names(herbs, notes)
+    assert herbs["桑白皮"].name_en == "Morus bark" and herbs["龙胆"].name_en == "Gentiana root and rhizome"
+
+
 # --------------------------------------------------------------------------- the committed corpus
 
 
@@ -136,8 +163,9 @@ def test_every_pharmacopoeia_herb_has_an_english_name(corpus):
     chp = [h for h in corpus.herbs if "chp-2010" in h.sources]
     assert len(chp) >= 611
     assert [h.name_zh for h in chp if not h.name_en] == []
+    assert [(h.name_zh, h.name_en) for h in chp if is_latin_name(h.name_en)] == []
     derived = [h for h in chp if SOURCE in h.sources]
-    assert len(derived) >= 129
+    assert len(derived) >= 145
     assert all(h.name_en in h.aliases for h in derived)
 
 
@@ -159,6 +187,8 @@ def test_every_pharmacopoeia_herb_has_an_english_name(corpus):
         ("马钱子粉", "powdered Nux Vomica"),
         ("鲜地黄", "fresh rehmannia root"),
         ("天然冰片", "borneol (Cinnamomum camphora)"),  # qualified: 冰片 is "borneol"
+        ("龙胆", "Gentiana root and rhizome"),  # SymMap's 'Gentiae Radix Et Rhozima' replaced
+        ("锦灯笼", "Physalis calyx or fruit"),  # seu: or
     ],
 )
 def test_derived_names_in_corpus(corpus, herb, english):
@@ -193,7 +223,8 @@ def test_derived_names_resolve_to_their_herb(corpus):
 _EPITHET_NOT_IN_OCR = {"千里光": "Senecio scandens: the species is missing in the OCR copy",
                        "巫山淫羊藿": "Epimedium wushanense: the epithet is missing in the OCR copy",
                        "珠子参": "Panax japonicus var. major: the OCR copy lost 'var. major'",
-                       "紫花前胡": "Peucedanum decursivum: the OCR copy reads 'decusivum'"}
+                       "紫花前胡": "Peucedanum decursivum: the OCR copy reads 'decusivum'",
+                       "巴戟天": "Morinda officinalis: the OCR copy reads 'ojj:icinalis'"}
 
 
 def test_epithets_match_the_monograph_binomials(corpus, shared_datasets):

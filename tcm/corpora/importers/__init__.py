@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from tcm.corpora.english_names import add_derived_names
+from tcm.corpora.english_names import add_derived_names, drop_latin_names
 from tcm.corpora.io import CURATED_ONLY, FILES, Corpus, check_references, read_records, write_corpus
 from tcm.corpora.rules import root_of
 from tcm.corpora.summaries import formula_summaries, herb_summaries
@@ -76,6 +76,7 @@ def run_import(datasets_dir: Path, corpora_dir: Path, overrides: Path = OVERRIDE
             herbs[name] = symmap_herb(symmap[name])
             notes.append(f"symmap: added {name} (used by formulas or rules; not in the pharmacopoeia copy)")
 
+    drop_latin_names(herbs, notes)  # SymMap's "English" that is the Latin makes way for a real one
     _add_common_names(herbs, overrides / "herb_common_names.yaml", notes)
     _add_written_names(herbs, aliases, resolve, notes)
     add_derived_names(herbs, notes)  # last: names curated or read from data sets come first
