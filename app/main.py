@@ -259,6 +259,8 @@ class Handlers:
         ms = (time.perf_counter() - t0) * 1000
         rows = [[render.cell(v) for v in r] for r in res.rows[:CYPHER_ROWS]]
         more = f" (first {CYPHER_ROWS} shown)" if len(res.rows) > CYPHER_ROWS else ""
+        if res.truncated:
+            more += " · truncated at the row limit"
         table = {"headers": res.columns or ["(no columns)"], "data": rows}
         return "", table, f"{len(res.rows)} row{'s' if len(res.rows) != 1 else ''}{more} · {ms:.1f} ms · read-only"
 

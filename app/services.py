@@ -218,8 +218,10 @@ class Services:
 
         return [(h.id, label_of(h.id), h.name_zh or h.name_en or h.id) for h in hits if ":" in h.id]
 
-    def query(self, cypher: str, params: dict[str, Any] | None = None):
-        return self.store().query(cypher, params or {})
+    def query(self, cypher: str, params: dict[str, Any] | None = None, limits: Any = None):
+        """A researcher's read-only query: guarded, then run in a worker process within the limits
+        (``TCM_QUERY_*``), so a slow, huge or crashing query ends as one error line for its session only."""
+        return self.store().query(cypher, params or {}, limits)
 
 
 def answer_language(answer: Answer | None, question: str = "") -> str:

@@ -497,15 +497,32 @@ def graph_query(
     param: Annotated[list[str], typer.Option("--param", "-p", help="Query parameter k=v (v as JSON if it parses)")]
     = [],  # noqa: B006 - typer needs a literal default
     json_out: JsonOpt = False,
+    timeout: Annotated[float | None, typer.Option(help="Seconds before the query is stopped [TCM_QUERY_TIMEOUT; 10]")]
+    = None,
+    max_rows: Annotated[int | None, typer.Option(help="Rows returned at most; more sets truncated "
+                                                 "[TCM_QUERY_MAX_ROWS; 10000]")] = None,
+    max_length: Annotated[int | None, typer.Option(help="Longest query accepted, in characters "
+                                                   "[TCM_QUERY_MAX_LENGTH; 20000]")] = None,
+    memory_mb: Annotated[int | None, typer.Option(help="Memory of the process that runs the query, MB "
+                                                  "[TCM_QUERY_MEMORY_MB; 2048]")] = None,
 ) -> None:
-    """Run a read-only Cypher query on the embedded store or Neo4j."""
+    """Run a read-only Cypher query on the embedded store or Neo4j.
+
+    Only read clauses (MATCH, OPTIONAL MATCH, WHERE, WITH, UNWIND, RETURN, ORDER BY, SKIP, LIMIT, UNION) and
+    read-only functions are accepted; the query runs in a separate process within the limits below."""
+    from tcm.config import settings
     from tcm.kg import open_graph
 
-    with open_graph(backend) as store:
-        res = store.query(cypher, _parse_params(param))
+    cfg = settings()
+    limits = cfg.query_limits(timeout_s=timeout, max_rows=max_rows, max_length=max_length, memory_mb=memory_mb)
+    with open_graph(backend, cfg) as store:
+        res = store.query(cypher, _parse_params(param), limits)
     if json_out:
-        _emit_json({"columns": res.columns, "rows": res.records()})
+        _emit_json({"columns": res.columns, "rows": res.records(), "truncated": res.truncated})
         return
+    if res.truncated:
+        err.print(f"note: only the first {limits.max_rows:,} rows are shown (the row limit; --max-rows)",
+                  markup=False, highlight=False)
     t = Table()
     for c in res.columns:
         t.add_column(c)
@@ -604,7 +621,12 @@ def app_(
     host: Annotated[str, typer.Option(help="Interface to listen on; 0.0.0.0 serves other machines (add --auth)")]
     = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port")] = 7860,
-    auth: Annotated[str | None, typer.Option(help="Require a login: user:password", envvar="TCM_APP_AUTH")] = None,
+    auth: Annotated[str | None, typer.Option(
+        help="Require a login: user:password. Prefer the TCM_APP_AUTH variable or --auth-file: an option is "
+             "visible to every user of the machine in `ps`", envvar="TCM_APP_AUTH")] = None,
+    auth_file: Annotated[Path | None, typer.Option(
+        help="Read user:password from this file (first line; keep it chmod 600)", envvar="TCM_APP_AUTH_FILE")]
+    = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Requests served at once; the rest wait in the queue")] = 4,
     generator: GeneratorOpt = None,
     model: ModelOpt = None,
@@ -621,10 +643,28 @@ def app_(
 
     launch, Services = app_module("main").launch, app_module("services").Services
 
+    if auth and any(a == "--auth" or a.startswith("--auth=") for a in sys.argv):
+        err.print("warning: a password given with --auth is visible to every user of this machine in `ps`; "
+                  "use TCM_APP_AUTH or --auth-file", markup=False, highlight=False)
+    if auth_file is not None:
+        if auth:
+            raise TCMError("give --auth (or TCM_APP_AUTH) or --auth-file, not both")
+        auth = _read_auth_file(auth_file)
     cfg = load_config(backend=generator, model=model, gguf_file=gguf_file, adapter=adapter)
     launch(host, port, auth, concurrency, services=Services(backend, cfg),
            say=lambda m: (err if m.startswith("warning") else out).print(m, markup=False, highlight=False,
                                                                           soft_wrap=True))
+
+
+def _read_auth_file(path: Path) -> str:
+    """The first non-empty line of ``path`` (user:password), so the password never appears in `ps`."""
+    try:
+        lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    except OSError as e:
+        raise TCMError(f"--auth-file {path}: {e.strerror or e}") from None
+    if not lines:
+        raise TCMError(f"--auth-file {path} is empty; write user:password on its first line")
+    return lines[0]
 
 
 # ------------------------------------------------------------------ demo

@@ -27,10 +27,32 @@ class Settings:
     neo4j_password: str | None
     neo4j_database: str | None
 
+    query_env: tuple[tuple[str, str], ...] = ()  # TCM_QUERY_* as given, read by :meth:`query_limits`
+
     @property
     def graph_path(self) -> Path:
         """The embedded (LadybugDB) database file."""
         return self.data_dir / "graph.lbug"
+
+    def query_limits(self, **overrides: float | int | None):
+        """Limits on researcher queries: defaults, then ``TCM_QUERY_TIMEOUT`` / ``_MAX_ROWS`` / ``_MAX_LENGTH`` /
+        ``_MEMORY_MB``, then ``overrides`` (CLI options; None keeps the setting)."""
+        from pydantic import ValidationError
+
+        from tcm.errors import ConfigError
+        from tcm.types import QueryLimits
+
+        names = {"TCM_QUERY_TIMEOUT": "timeout_s", "TCM_QUERY_MAX_ROWS": "max_rows",
+                 "TCM_QUERY_MAX_LENGTH": "max_length", "TCM_QUERY_MEMORY_MB": "memory_mb"}
+        values: dict[str, object] = {names[k]: v for k, v in self.query_env if k in names and v.strip()}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return QueryLimits(**values)
+        except ValidationError as e:
+            err = e.errors()[0]
+            field = err["loc"][0] if err["loc"] else "limit"
+            env = next((k for k, v in names.items() if v == field), field)
+            raise ConfigError(f"query limit {field} ({env}): {err['msg']}") from None
 
 
 def default_data_dir() -> Path:
@@ -68,4 +90,5 @@ def settings() -> Settings:
         neo4j_user=os.environ.get("NEO4J_USER", "neo4j"),
         neo4j_password=os.environ.get("NEO4J_PASSWORD") or None,
         neo4j_database=os.environ.get("NEO4J_DATABASE") or None,
+        query_env=tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("TCM_QUERY_"))),
     )

@@ -349,9 +349,19 @@ class QueryResult(BaseModel):
 
     columns: list[str]
     rows: list[list[object]]
+    truncated: bool = False  # more rows than the row cap: only the first ``max_rows`` are here
 
     def records(self) -> list[dict[str, object]]:
         return [dict(zip(self.columns, r, strict=True)) for r in self.rows]
+
+
+class QueryLimits(BaseModel):
+    """Bounds on one researcher query (``TCM_QUERY_*`` variables, ``tcm graph query`` options)."""
+
+    timeout_s: float = Field(10.0, gt=0, le=3600)
+    max_rows: int = Field(10_000, ge=1, le=10_000_000)
+    max_length: int = Field(20_000, ge=10, le=1_000_000)
+    memory_mb: int = Field(2048, ge=768, le=1_048_576)  # address space of the worker process that runs it
 
 
 # ------------------------------------------------------------------ Western drugs and interactions
