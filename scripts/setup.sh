@@ -29,7 +29,7 @@ step "installing tcm${extras:+ with extras [$extras]} (editable) and its depende
 log="$root/.venv/pip-install.log"
 set +o pipefail
 "$root/.venv/bin/python" -m pip install --progress-bar off -e "$spec" 2>&1 | tee "$log" \
-  | grep --line-buffered -E '^(Collecting|Installing collected)' | sed -u 's/^/setup:   /' >&2
+  | grep --line-buffered -E '^Collecting' | sed -u 's/^/setup:   /' >&2
 rc=${PIPESTATUS[0]}
 set -o pipefail
 if [ "$rc" != 0 ]; then
