@@ -43,6 +43,8 @@ def test_parse_negation_severity_duration(reasoner):
                                                      "coating; thready rapid pulse")}
     assert en["发热"].negated and not en["失眠"].negated and en["失眠"].duration == "3 months"
     assert {"舌红", "苔少", "脉细", "脉数"} <= set(en)
+    mixed = {m.sign for m in reasoner.lexicon.parse("Insomnia with a red tongue, palpitations with a rapid pulse")}
+    assert {"失眠", "舌红", "心悸", "脉数"} <= mixed  # symptoms in a tongue or pulse clause are read too
 
 
 def test_every_formula_reaches_a_coded_syndrome_and_signs(corpus):
