@@ -120,6 +120,12 @@ class Services:
             default_index()
         except Exception:  # noqa: BLE001 - the batch tab reports its own errors when used
             pass
+        try:
+            from tcm.reasoning.engine import default_reasoner
+
+            default_reasoner()  # the diagnose tab and clinical questions in the chat
+        except Exception:  # noqa: BLE001 - the diagnose tab reports its own errors when used
+            pass
 
     def status(self) -> tuple[bool, str]:
         """(ok, one line) for the page header: the graph backend and the generator, or what is wrong."""

@@ -263,14 +263,13 @@ class Lexicon:
                             part = re.sub(rf"\b{re.escape(w)}\b", " ", part)
                             for s in names:
                                 put(Mention(s, "tongue", w))
-            return
-        if "pulse" in low:
+        elif "pulse" in low:
             words = low
             for w, s in _EN_PULSE:
                 if re.search(rf"\b{re.escape(w)}\b", words):
                     words = re.sub(rf"\b{re.escape(w)}\b", " ", words)
                     put(Mention(s, "pulse", w))
-            return
+        # symptoms too: "insomnia with a red tongue" is one clause
         if self._en_re is None:
             forms = sorted(self.en, key=len, reverse=True)
             self._en_re = re.compile(r"\b(" + "|".join(re.escape(f) for f in forms) + r")\b", re.I)

@@ -43,6 +43,8 @@ def test_parse_negation_severity_duration(reasoner):
                                                      "coating; thready rapid pulse")}
     assert en["发热"].negated and not en["失眠"].negated and en["失眠"].duration == "3 months"
     assert {"舌红", "苔少", "脉细", "脉数"} <= set(en)
+    mixed = {m.sign for m in reasoner.lexicon.parse("Insomnia with a red tongue, palpitations with a rapid pulse")}
+    assert {"失眠", "舌红", "心悸", "脉数"} <= mixed  # symptoms in a tongue or pulse clause are read too
 
 
 def test_every_formula_reaches_a_coded_syndrome_and_signs(corpus):
@@ -168,3 +170,24 @@ def test_tcmbench_differentiation_sets_scored_when_present(reasoner, shared_data
     sdt = got["SDT"]
     assert sdt["syndrome"]["questions"] > 20 and sdt["formula"]["questions"] > 40
     assert sdt["formula"]["top1"] > got["chance"]["top1"]
+
+
+def test_validator_reports_broken_clinical_rows(tmp_path):
+    import shutil
+
+    from tcm.config import REPO_ROOT
+    from tcm.corpora.io import validate_corpus
+
+    copy = tmp_path / "corpora"
+    shutil.copytree(REPO_ROOT / "corpora", copy)
+    cw = copy / "clinical" / "crosswalk.csv"
+    lines = cw.read_text(encoding="utf-8").splitlines()
+    lines = [ln.replace("B06.01.01.02", "B99") if ln.startswith("麻黄汤,") else ln for ln in lines]
+    lines = [ln for ln in lines if not ln.startswith("保和丸,")]  # 保和丸 loses its only mapping
+    cw.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with (copy / "clinical" / "syndrome_signs.csv").open("a", encoding="utf-8") as fh:
+        fh.write("心阴虚证,不存在的征象,1,True,gbt-16751.2\n")
+    _, problems = validate_corpus(copy)
+    text = "\n".join(str(p) for p in problems)
+    assert "太阳伤寒证 has code 'B06.01.01.02', not 'B99'" in text
+    assert "no crosswalk row maps this formula" in text and "unknown sign '不存在的征象'" in text

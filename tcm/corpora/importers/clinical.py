@@ -126,6 +126,7 @@ def import_clinical(datasets_dir: Path, overrides: Path, formulas: list[Formula]
     textbook_terms = {s.name_zh for s in syndromes if not s.code}
     cw_data = yaml.safe_load((overrides / "crosswalk.yaml").read_text(encoding="utf-8")) or {}
     rows: list[CrosswalkRow] = []
+    excluded = set(cw_data.get("exclude") or [])
 
     def add(f: Formula, text: str, name: str, kind: str, via: str, sources: list[str]) -> None:
         if any(r.formula == f.name_zh and r.syndrome == name for r in rows):
@@ -136,6 +137,7 @@ def import_clinical(datasets_dir: Path, overrides: Path, formulas: list[Formula]
     formula_names: dict[str, list[str]] = {}
     for f in formulas:
         names = list(f.syndromes) + [s for s in f.symptoms if _as_syndrome(s, coded, synonym) or _pattern(s, lex)]
+        names = [n for n in names if n not in excluded]
         formula_names[f.name_zh] = names
         for t in names:
             for name, kind in _match_name(t, coded, synonym):
