@@ -43,3 +43,7 @@ class QueryRefused(QueryError):
 
 class QueryLimitError(QueryError):
     """A researcher's query hit a limit (time, memory, length) and was stopped; the process goes on."""
+
+
+class ClassicsError(TCMError):
+    """The classical library is missing, or a book or passage is not in it."""

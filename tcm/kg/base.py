@@ -22,11 +22,12 @@ from tcm.types import CompositionItem, Entity, FormulaRef, Neighbour, QueryLimit
 # Called after each batch is written: (what was written, how many rows).
 Reporter = Callable[[str, int], None]
 
-LABELS = ("Herb", "Formula", "Syndrome", "Disease", "Symptom", "Drug", "DrugClass", "Compound", "Enzyme", "Source")
+LABELS = ("Herb", "Formula", "Syndrome", "Disease", "Symptom", "Sign", "Principle", "Drug", "DrugClass", "Compound",
+          "Enzyme", "Source")
 #: The label of a node id's prefix (``herb:甘草`` → Herb); an id without one of these prefixes is a Source's.
 PREFIX_LABEL = {"herb": "Herb", "formula": "Formula", "syndrome": "Syndrome", "disease": "Disease",
                 "symptom": "Symptom", "drug": "Drug", "drugclass": "DrugClass", "compound": "Compound",
-                "enzyme": "Enzyme"}
+                "enzyme": "Enzyme", "sign": "Sign", "principle": "Principle"}
 
 
 def label_of(node_id: str) -> str:

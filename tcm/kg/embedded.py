@@ -14,9 +14,10 @@ from tcm.errors import GraphError, QueryError
 from tcm.kg.base import QUERIES, GraphStore, Reporter, batches
 from tcm.kg.rows import GraphData
 from tcm.kg.values import embedded_value as _plain
+from tcm.resources import schema_file
 from tcm.types import QueryResult
 
-SCHEMA = Path(__file__).resolve().parents[2] / "knowledge_graph" / "schema.ladybug.cypher"
+SCHEMA = schema_file("schema.ladybug.cypher")
 BATCH = 2000
 
 

@@ -8,15 +8,14 @@ server enforces.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from tcm.errors import GraphError, QueryError
 from tcm.kg.base import LABELS, QUERIES, GraphStore, Reporter, batches
 from tcm.kg.rows import GraphData
 from tcm.kg.values import neo4j_value as _plain
+from tcm.resources import schema_file
 from tcm.types import QueryResult
 
-SCHEMA = Path(__file__).resolve().parents[2] / "knowledge_graph" / "schema.neo4j.cypher"
+SCHEMA = schema_file("schema.neo4j.cypher")
 BATCH = 1000
 
 

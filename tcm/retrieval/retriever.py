@@ -35,7 +35,7 @@ Mode = str  # "hybrid" | "lexical" | "dense"
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _FETCH = 60  # candidates per list before fusion
-# Fusion weights, tuned on the dev split (evals/retrieval/run.py). Dense similarity from the offline embedders
+# Fusion weights, tuned on the dev split (tcm/evals/retrieval.py). Dense similarity from the offline embedders
 # (USE v3, multilingual-e5-small) lowered recall at every weight tried, so by default it only fills a result
 # list the other signals leave short; TCM_DENSE_WEIGHT gives it a vote (for a stronger model, e.g. bge-m3).
 WEIGHTS = {"link": 2.0, "names": 2.0, "lexical": 1.0, "dense": 0.0}
@@ -203,6 +203,41 @@ class Retriever:
         (directory / "passages.jsonl.tmp").replace(directory / "passages.jsonl")
         self.tokenizer.save_userdict(directory / "userdict.txt")
         self.manifest.save(directory / "manifest.json")
+        self._save_state(directory)
+
+    # The passages and BM25 as Python objects (tcm/snapshot.py): parsing passages.jsonl and rebuilding the
+    # postings cost ~2 s of every cold `tcm search`; the pickle loads in a fraction of that. Keyed by the
+    # manifest (built_at, counts) and the code; passages.jsonl stays the source of truth.
+    def _state_key(self) -> str:
+        from tcm import snapshot
+
+        m = self.manifest
+        return snapshot.key(m.built_at, str(m.passages), str(m.vectors), str(m.next_pid), m.corpus_hash)
+
+    def _save_state(self, directory: Path) -> None:
+        import pickle
+
+        self.bm25.pids  # noqa: B018 - build the postings before they are saved
+        state = {"key": self._state_key(), "passages": self.passages, "pid_of": self.pid_of, "tokens": self._tokens,
+                 "name_sets": self._name_sets, "bm25": self.bm25}
+        tmp = directory / "state.pickle.tmp"
+        with tmp.open("wb") as f:
+            pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(directory / "state.pickle")
+
+    def _load_state(self, directory: Path) -> bool:
+        import pickle
+
+        try:
+            with (directory / "state.pickle").open("rb") as f:
+                state = pickle.load(f)
+            if state["key"] != self._state_key():
+                return False
+            self.passages, self.pid_of, self._tokens = state["passages"], state["pid_of"], state["tokens"]
+            self._name_sets, self.bm25 = state["name_sets"], state["bm25"]
+        except Exception:  # noqa: BLE001 - missing, stale or unreadable: read passages.jsonl instead
+            return False
+        return True
 
     @classmethod
     def load(cls, directory: Path, corpora_dir: Path | None = None, embedder: Embedder | str | None = None,
@@ -218,6 +253,8 @@ class Retriever:
         tokenizer = Tokenizer(w.split(" ")[0] for w in words if w)
         index = VectorIndex.load(directory / "dense.faiss", manifest.dim, manifest.index_type, manifest.removed_vectors)
         self = cls(emb, tokenizer, index, manifest, resolver)
+        if self._load_state(directory):
+            return self
         with (directory / "passages.jsonl").open(encoding="utf-8") as f:
             for line in f:
                 d = json.loads(line)
@@ -293,24 +330,39 @@ class Retriever:
     def dense(self, query: str, k: int = _FETCH, types: frozenset[str] | None = None,
               vector: np.ndarray | None = None) -> list[tuple[str, float]]:
         q = self.embedder.embed_queries([query]) if vector is None else vector
+        return self.dense_batch([query], k, types, vectors=np.asarray(q, dtype=np.float32).reshape(1, -1))[0]
+
+    def dense_batch(self, queries: list[str], k: int = _FETCH, types: frozenset[str] | None = None,
+                    vectors: np.ndarray | None = None) -> list[list[tuple[str, float]]]:
+        """Dense hits of many queries: one embedding call and one index search for all of them (the GPU
+        path's batched throughput); one list per query, in the order given."""
+        if not queries:
+            return []
+        qv = self.embedder.embed_queries(list(queries)) if vectors is None else np.asarray(vectors, np.float32)
+        out: list[list[tuple[str, float]]] = [[] for _ in queries]
+        todo = list(range(len(queries)))
         fetch = min(self.index.ntotal, max(4 * k, 200) if types else 2 * k)
-        best: dict[int, float] = {}
-        while True:
-            scores, ids = self.index.search(q, fetch)
-            for s, vid in zip(scores[0], ids[0], strict=True):
-                pid = int(vid) // MAX_VIEWS
-                if vid < 0 or pid not in self.passages:
+        while todo and fetch > 0:
+            scores, ids = self.index.search_batch(qv[todo], fetch)
+            again = []
+            for row, qi in enumerate(todo):
+                best: dict[int, float] = {}
+                for s, vid in zip(scores[row], ids[row], strict=True):
+                    pid = int(vid) // MAX_VIEWS
+                    if vid < 0 or pid not in self.passages:
+                        continue
+                    if types and self.passages[pid].type not in types:
+                        continue
+                    if s > best.get(pid, -np.inf):
+                        best[pid] = float(s)
+                if len(best) < k and fetch < self.index.ntotal:
+                    again.append(qi)  # too few distinct passages: fetch more for this query
                     continue
-                if types and self.passages[pid].type not in types:
-                    continue
-                if s > best.get(pid, -np.inf):
-                    best[pid] = float(s)
-            if len(best) >= k or fetch >= self.index.ntotal:
-                break
-            best.clear()
+                ranked = sorted(best.items(), key=lambda kv: -kv[1])[:k]
+                out[qi] = [(self.passages[pid].id, s) for pid, s in ranked]
+            todo = again
             fetch = min(self.index.ntotal, fetch * 4)
-        ranked = sorted(best.items(), key=lambda kv: -kv[1])[:k]
-        return [(self.passages[pid].id, s) for pid, s in ranked]
+        return out
 
     def links(self, query: str, types: frozenset[str] | None = None) -> list[tuple[str, float]]:
         """Entities the query names (exact, reordered or misspelt), through the shared resolver."""
@@ -328,38 +380,57 @@ class Retriever:
 
     def search(self, query: str, k: int = 10, type: str = "any", mode: Mode = "hybrid") -> SearchResult:
         """The ``k`` best passages for ``query``; ``type`` filters (herb, formula, syndrome, disease, document)."""
-        check_query(query, k, type)
-        query = query.strip()
+        return self.search_batch([query], k=k, type=type, mode=mode)[0]
+
+    def search_batch(self, queries: list[str], k: int = 10, type: str = "any",
+                     mode: Mode = "hybrid") -> list[SearchResult]:
+        """:meth:`search` for many queries, one result per query in the order given. The queries are embedded
+        in one call and searched in one index pass when dense search takes part; the rest runs per query."""
+        for query in queries:
+            check_query(query, k, type)
+        queries = [q.strip() for q in queries]
         types = None if type == "any" else frozenset([type])
         fetch = max(_FETCH, k)
-        ranked = self.rank(query, fetch, types, mode)[:k]
-        hits = []
-        for eid, score in ranked:
-            p = self.passages[self.pid_of[eid]]
-            hits.append(SearchHit(id=p.id, type=p.type, name_zh=p.name_zh, name_en=p.name_en, pinyin=p.pinyin,
-                                  score=round(score, 6), sources=p.sources))
-        return SearchResult(query=query, hits=hits)
+        dense: list[list[tuple[str, float]] | None] = [None] * len(queries)
+        if mode == "dense" or (mode == "hybrid" and len(queries) > 1):
+            dense = list(self.dense_batch(queries, fetch, types))
+        results = []
+        for query, hits_dense in zip(queries, dense, strict=True):
+            ranked = self.rank(query, fetch, types, mode, dense_hits=hits_dense)[:k]
+            hits = []
+            for eid, score in ranked:
+                p = self.passages[self.pid_of[eid]]
+                hits.append(SearchHit(id=p.id, type=p.type, name_zh=p.name_zh, name_en=p.name_en, pinyin=p.pinyin,
+                                      score=round(score, 6), sources=p.sources))
+            results.append(SearchResult(query=query, hits=hits))
+        return results
 
-    def rank(self, query: str, fetch: int, types: frozenset[str] | None, mode: Mode) -> list[tuple[str, float]]:
-        """Ranked (id, score) before hits are dressed: exact links first, then the fused lists."""
+    def rank(self, query: str, fetch: int, types: frozenset[str] | None, mode: Mode,
+             dense_hits: list[tuple[str, float]] | None = None) -> list[tuple[str, float]]:
+        """Ranked (id, score) before hits are dressed: exact links first, then the fused lists.
+        ``dense_hits``: this query's dense list when a batch search computed it already."""
         if mode not in ("hybrid", "lexical", "dense"):
             raise TCMError(f"unknown mode {mode!r}: hybrid, lexical or dense")
         if mode == "lexical":
             return self.lexical(query, fetch, types)
         if mode == "dense":
-            return self.dense(query, fetch, types)
+            return dense_hits if dense_hits is not None else self.dense(query, fetch, types)
         links = self.links(query, types)
         exact = [(e, c) for e, c in links if c >= 0.97]
         fuzzy = [(e, c) for e, c in links if c < 0.97]
         w = self.weights
         lexical = self.lexical(query, fetch, types)
-        dense = self.dense(query, fetch, types) if w["dense"] > 0 else []
+        if w["dense"] > 0 and dense_hits is None:
+            dense_hits = self.dense(query, fetch, types)
+        dense = dense_hits if w["dense"] > 0 else []
         names = self.name_match(query, [e for e, _ in (*lexical, *dense)])
         fused = FUSERS[self.fuser]([fuzzy, names, lexical, dense], [w["link"], w["names"], w["lexical"], w["dense"]])
         if len(fused) + len(exact) < fetch and w["dense"] <= 0:  # too few: dense fills the rest, after them
             have = {e for e, _ in (*fused, *exact)}
             floor = min((s for _, s in fused), default=1.0)
-            extra = [(e, s) for e, s in self.dense(query, fetch, types) if e not in have]
+            if dense_hits is None:
+                dense_hits = self.dense(query, fetch, types)
+            extra = [(e, s) for e, s in dense_hits if e not in have]
             fused += [(e, floor * 0.5 * (1 + s) / 2) for e, s in extra]
         wanted = [t for t, rx in _INTENT.items() if rx.search(query.lower())] if types is None else []
         if not wanted and types is None and len(_CLAUSES.split(query.strip(" ,.;，。；"))) >= 3:

@@ -172,7 +172,7 @@ def test_http_app_answers_while_a_runaway_query_runs(app_base, short_limits):
 def test_auth_password_from_a_file_not_the_command_line(tmp_path):
     secret = tmp_path / "auth"
     secret.write_text("ann:s3cret-from-file\n", encoding="utf-8")
-    code = ("import sys, app.main as m\n"
+    code = ("import sys\nfrom tcm.resources import app_module\nm = app_module('main')\n"
             "def fake(host, port, auth, *a, **k):\n"
             "    print('AUTH', auth)\n"
             "m.launch = fake\n"
