@@ -34,6 +34,16 @@ class Settings:
         """The embedded (LadybugDB) database file."""
         return self.data_dir / "graph.lbug"
 
+    @property
+    def query_workers(self) -> int:
+        """Researcher queries one store runs at once, each in its own worker process (``TCM_QUERY_WORKERS``)."""
+        from tcm.errors import ConfigError
+
+        raw = dict(self.query_env).get("TCM_QUERY_WORKERS", "").strip() or "2"
+        if not raw.isdigit() or not 1 <= int(raw) <= 64:
+            raise ConfigError(f"TCM_QUERY_WORKERS must be a whole number from 1 to 64, not {raw!r}")
+        return int(raw)
+
     def query_limits(self, **overrides: float | int | None):
         """Limits on researcher queries: defaults, then ``TCM_QUERY_TIMEOUT`` / ``_MAX_ROWS`` / ``_MAX_LENGTH`` /
         ``_MEMORY_MB``, then ``overrides`` (CLI options; None keeps the setting)."""

@@ -35,7 +35,7 @@ def open_graph(backend: str | None = None, cfg: Settings | None = None) -> Graph
         from tcm.kg.embedded import EmbeddedStore
 
         store = EmbeddedStore(cfg.graph_path)
-        store.limits = cfg.query_limits()
+        store.limits, store.workers = cfg.query_limits(), cfg.query_workers
         return store
     if backend == "neo4j":
         if not cfg.neo4j_uri:
@@ -43,6 +43,6 @@ def open_graph(backend: str | None = None, cfg: Settings | None = None) -> Graph
         from tcm.kg.neo4j_store import Neo4jStore
 
         store = Neo4jStore(cfg.neo4j_uri, cfg.neo4j_user, cfg.neo4j_password, cfg.neo4j_database)
-        store.limits = cfg.query_limits()
+        store.limits, store.workers = cfg.query_limits(), cfg.query_workers
         return store
     raise ConfigError(f"unknown backend {backend!r}; use 'embedded' or 'neo4j'")

@@ -278,6 +278,9 @@ class _Engine:
                 plan = s.run(neo4j.Query("EXPLAIN " + text, timeout=limits["timeout_s"]), params).consume()
                 if plan.query_type != "r":
                     raise _Fail("refused", f"the query plan is not read-only (query type {plan.query_type!r})")
+                bad = _plan_operators(plan.plan) & _NEO4J_FORBIDDEN_OPERATORS
+                if bad:  # reads, but from outside the graph (LOAD CSV over http:// is a read)
+                    raise _Fail("refused", f"the query plan reads outside the graph ({', '.join(sorted(bad))})")
                 res = s.run(neo4j.Query(text, timeout=limits["timeout_s"]), params)
                 cols = list(res.keys())
                 rows: list[list[Any]] = []
@@ -313,6 +316,19 @@ def _files(target: dict[str, Any]) -> list[str]:
         return []
     path = str(Path(target["path"]))
     return [p for p in (path, path + ".wal") if os.path.exists(p)]
+
+
+_NEO4J_FORBIDDEN_OPERATORS = {"LoadCSV"}
+
+
+def _plan_operators(plan: dict[str, Any] | None) -> set[str]:
+    """Every operator of a Neo4j plan (``LoadCSV@neo4j`` → ``LoadCSV``)."""
+    if not plan:
+        return set()
+    out = {str(plan.get("operatorType", "")).split("@")[0]}
+    for child in plan.get("children") or []:
+        out |= _plan_operators(child)
+    return out
 
 
 class _Fail(Exception):

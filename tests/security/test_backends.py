@@ -152,6 +152,9 @@ def test_neo4j_worker_runs_only_read_plans(neo4j_store):
     try:  # even with the guard bypassed: EXPLAIN says 'rw' and nothing runs
         with pytest.raises(QueryRefused, match="not read-only"):
             pool.run(neo4j_store._target(), "CREATE (n:Evil) RETURN n", {}, QueryLimits())
+        with pytest.raises(QueryRefused, match="LoadCSV"):  # a read, but from outside the graph
+            pool.run(neo4j_store._target(), "LOAD CSV FROM 'http://127.0.0.1:9/x.csv' AS l RETURN l", {},
+                     QueryLimits())
     finally:
         pool.close()
     assert neo4j_store.query("MATCH (n:Evil) RETURN count(n)").rows == [[0]]
