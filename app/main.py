@@ -29,10 +29,11 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is i
 
 import gradio as gr  # noqa: E402
 
-from app import render  # noqa: E402
-from app.services import Services, Unavailable, answer_language  # noqa: E402
 from tcm.errors import GraphError, TCMError  # noqa: E402
 from tcm.types import Answer, PatientFlags  # noqa: E402
+
+from . import render  # noqa: E402
+from .services import Services, Unavailable, answer_language  # noqa: E402
 
 log = logging.getLogger("tcm.app")
 
@@ -194,6 +195,19 @@ class Handlers:
                             "checked again. · 患者信息已更新，已重新核查。")
         return note, panel, render.red_flag_banner(result.findings, lang)
 
+    # ------------------------------------------------------------------ diagnose
+    def diagnose(self, text: str, drugs: list[str] | None, pregnant: bool) -> tuple[str, dict]:
+        """(the differentiation as HTML, its JSON) for a patient description."""
+        text = (text or "").strip()
+        if not text:
+            return render.error_box("Describe the patient: symptoms, tongue, pulse · 请描述症状、舌象、脉象"), {}
+        try:
+            names, _unknown = self.s.resolve_drugs(drugs or [])
+            d, reply, facts = self.s.diagnose(text, ", ".join(names) or None, PatientFlags(pregnant=bool(pregnant)))
+        except TCMError as e:
+            return render.error_box(str(e)), {}
+        return render.diagnosis_html(d, reply, facts), d.model_dump(mode="json")
+
     # ------------------------------------------------------------------ explorer
     def open_entity(self, entity_id: str) -> tuple[str, str]:
         """(card, network) for one graph id."""
@@ -203,8 +217,10 @@ class Handlers:
             if node is None:
                 return render.error_box(f"no graph entry {entity_id!r}"), ""
             neighbours = self.s.neighbours(entity_id)
-            comp = self.s.composition(node.get("name_zh") or entity_id) if node.get("label") == "Formula" else None
-            return (render.entity_card(node, neighbours, comp, self.s.sources()),
+            formula = node.get("label") == "Formula"
+            comp = self.s.composition(node.get("name_zh") or entity_id) if formula else None
+            classics = self.s.classical_sources(node) if formula else None
+            return (render.entity_card(node, neighbours, comp, self.s.sources(), classics),
                     render.network_svg(node, neighbours))
         except TCMError as e:
             return render.error_box(str(e)), ""
@@ -258,6 +274,8 @@ class Handlers:
         ms = (time.perf_counter() - t0) * 1000
         rows = [[render.cell(v) for v in r] for r in res.rows[:CYPHER_ROWS]]
         more = f" (first {CYPHER_ROWS} shown)" if len(res.rows) > CYPHER_ROWS else ""
+        if res.truncated:
+            more += " · truncated at the row limit"
         table = {"headers": res.columns or ["(no columns)"], "data": rows}
         return "", table, f"{len(res.rows)} row{'s' if len(res.rows) != 1 else ''}{more} · {ms:.1f} ms · read-only"
 
@@ -387,6 +405,16 @@ def build_app(services: Services, handlers: Handlers | None = None) -> gr.Blocks
                     with gr.Column(scale=2, min_width=320):
                         safety = gr.HTML(render.safety_panel(None, patient=render.patient_line([], False, False)),
                                          elem_id="tcm-safety", js_on_load=ENTITY_CLICK_JS)
+            with gr.Tab("Diagnose · 辨证", id="diagnose"):
+                with gr.Row():
+                    dx_text = gr.Textbox(label="Patient: symptoms, tongue, pulse · 症状、舌象、脉象", lines=3, scale=5,
+                                         elem_id="tcm-dx-text",
+                                         placeholder="失眠多梦，心悸健忘，舌红少苔，脉细数 · chills, no sweating, "
+                                                     "floating tight pulse")
+                    dx_go = gr.Button("Differentiate · 辨证", variant="primary", scale=1, elem_id="tcm-dx-go")
+                dx_out = gr.HTML("", elem_id="tcm-dx-out", js_on_load=ENTITY_CLICK_JS)
+                with gr.Accordion("JSON", open=False):
+                    dx_json = gr.JSON(elem_id="tcm-dx-json")
             with gr.Tab("Graph explorer · 图谱浏览", id="explorer"):
                 with gr.Row():
                     ent_query = gr.Textbox(label="Name in any form · 任意名称", scale=5, elem_id="tcm-ent-query",
@@ -448,7 +476,9 @@ def build_app(services: Services, handlers: Handlers | None = None) -> gr.Blocks
                         api_visibility="private", show_progress="hidden")
         # ---- links to graph entries, from any panel
         explorer_out = [tabs, ent_query, card, net]
-        for panel in (citations, safety, banner, results, card, net):
+        dx_text.submit(h.diagnose, [dx_text, drugs, pregnant], [dx_out, dx_json], api_name="diagnose")
+        dx_go.click(h.diagnose, [dx_text, drugs, pregnant], [dx_out, dx_json], api_visibility="private")
+        for panel in (citations, safety, banner, results, card, net, dx_out):
             panel.click(h.open_from_event, None, explorer_out, api_visibility="private", show_progress="hidden")
         # ---- explorer
         ent_query.submit(h.search, ent_query, [results, card, net], api_name="search")
@@ -462,6 +492,9 @@ def build_app(services: Services, handlers: Handlers | None = None) -> gr.Blocks
                   [batch_summary, dl_results, dl_report, preview], api_name="analyze", concurrency_limit=1,
                   concurrency_id="batch", show_progress_on=[batch_summary])
         demo.load(h.on_load, None, [status, *explorer_out], api_visibility="private", show_progress="hidden")
+        from . import api  # /ask and /check (and /diagnose when offered): JSON endpoints for gradio_client
+
+        api.register(services)
     return demo
 
 

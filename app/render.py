@@ -303,6 +303,7 @@ def entity_card(
     neighbours: list[Neighbour],
     composition: list[CompositionItem] | None = None,
     sources: Mapping[str, Mapping[str, Any]] | None = None,
+    classics: list[Any] | str | None = None,
 ) -> str:
     """One graph entry as a card: names, properties, then what it connects to (by kind of entry)."""
     label = str(node.get("label") or "")
@@ -339,6 +340,7 @@ def entity_card(
                                       ("classical_source", "Source text · 出处"), ("functions", "Functions · 功用"),
                                       ("aliases", "Aliases · 别名")]))
         sections.append(_composition(composition or []))
+        sections.append(classical_sources(classics, str(title)))
         sections.append(_chips("Indicated for (syndromes) · 主治证候", rel.get(("TREATS", "out"), [])))
         sections.append(_chips("Symptoms it relieves · 主治症状", rel.get(("RELIEVES", "out"), [])))
     elif label == "Syndrome":
@@ -440,6 +442,26 @@ def _rel_table(title: str, ns: list[Neighbour], cols: list[tuple[str, str]], sou
             f"<tr><th>name</th>{head}<th>sources</th></tr>{''.join(rows)}</table></div>")
 
 
+def classical_sources(classics: list[Any] | str | None, formula: str) -> str:
+    """The clauses a formula comes from (ClassicHit: citation, original text, dynasty and author), or the one line
+    that says how to import the classical library when it is absent (a str)."""
+    if classics is None:
+        return ""
+    title = "Classical sources · 经典原文"
+    if isinstance(classics, str):
+        return (f'<div class="tcm-section tcm-classics"><h3>{esc(title)}</h3>'
+                f'<div class="tcm-muted">{esc(classics)}</div></div>')
+    if not classics:
+        return ""
+    from tcm.classics.search import clause_excerpt
+
+    rows = "".join(
+        f'<li><b>{esc(h.citation)}</b> <span class="tcm-small">{esc(" ".join(x for x in (h.dynasty, h.author) if x))}'
+        f"</span><br>{esc(clause_excerpt(h, formula, 200))}</li>" for h in classics)
+    return (f'<div class="tcm-section tcm-classics"><h3>{esc(title)} <small>({len(classics)})</small></h3>'
+            f"<ol>{rows}</ol></div>")
+
+
 def _composition(items: list[CompositionItem]) -> str:
     if not items:
         return ""
@@ -518,11 +540,40 @@ def cell(v: Any) -> str:
     return json.dumps(v, ensure_ascii=False, default=str)
 
 
+def diagnosis_html(d, reply: str, facts) -> str:
+    """The differentiation: the structured reply, then the ranked syndromes and formulas with their evidence."""
+    zh = d.language == "zh"
+    parts = ['<div class="tcm-diagnosis">']
+    parts += [f"<p>{esc(line)}</p>" for line in reply.splitlines()]
+    head = ("证候", "代码", "得分", "相符", "未述") if zh else ("Syndrome", "Code", "Score", "Matched", "Missing")
+    parts.append("<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr>")
+    for s in d.syndromes:
+        parts.append(f'<tr><td><a data-entity="{esc(s.id)}">{esc(s.name_zh)}</a></td><td>{esc(s.code or "")}</td>'
+                     f"<td>{s.score:.2f}</td><td>{esc('、'.join(s.matched))}</td><td>{esc('、'.join(s.missing))}</td></tr>")
+    parts.append("</table>")
+    head = ("方剂", "得分", "证候", "理由") if zh else ("Formula", "Score", "Syndrome", "Why")
+    parts.append("<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr>")
+    for f in d.formulas:
+        parts.append(f'<tr><td><a data-entity="{esc(f.id)}">{esc(f.name_zh)}</a></td><td>{f.score:.2f}</td>'
+                     f"<td>{esc(f.syndrome or '')}</td><td>{esc(f.why)}</td></tr>")
+    parts.append("</table>")
+    if facts:
+        parts.append("<ol>" + "".join(f'<li><a data-entity="{esc(x.id)}">{esc(x.id)}</a> — {esc(", ".join(x.sources))}'
+                                      "</li>" for x in facts) + "</ol>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
 def error_box(message: str) -> str:
     return f'<div class="tcm-error" role="alert">⚠️ {esc(message)}</div>'
 
 
 CSS = """
+:root,.gradio-container{--font:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans",
+ "Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC","PingFang SC","Hiragino Sans GB","Microsoft YaHei",
+ "WenQuanYi Micro Hei",sans-serif}
+.gradio-container,.gradio-container textarea,.gradio-container input,.gradio-container button{font-family:var(--font)}
+#tcm-chat label.float{position:relative;display:inline-flex;margin:0 0 4px 0}
 .tcm-icon{display:inline-block;vertical-align:-3px;margin-right:2px}
 .tcm-banner .tcm-icon{vertical-align:-5px}
 .tcm-status{font-size:.85em;padding:4px 10px;border-radius:6px}

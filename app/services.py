@@ -99,6 +99,7 @@ class Services:
             for q in WARM_QUESTIONS:
                 a.ask(q)
             self.sources()
+            a.store.query("RETURN 1")  # start a query worker now, not on the first Cypher query
         except TCMError as e:
             if say:
                 say(f"warning: {e}")
@@ -126,7 +127,7 @@ class Services:
             a = self.assistant()
         except TCMError as e:
             return False, f"{e} — the safety engine still checks questions and patients"
-        from app.render import generator_line
+        from .render import generator_line
 
         backend = getattr(a.store, "backend", self.backend or "embedded")
         return True, f"Knowledge graph · 知识图谱: {backend} · {generator_line(a.generator.info)}"
@@ -149,6 +150,17 @@ class Services:
                                  GroundedGenerator(note=f"{a.generator.info.backend} failed: {e}; grounded fallback"))
             yield "\n\n"
             yield from fallback.stream(question, drugs, flags)
+
+    def diagnose(self, text: str, drugs: str | None, flags: PatientFlags):
+        """`tcm diagnose`: (the Diagnosis, the structured reply and the facts it cites)."""
+        from tcm.reasoning import diagnose
+        from tcm.reasoning.engine import default_reasoner
+        from tcm.reasoning.reply import compose
+
+        d = diagnose(text, flags=flags, drugs=drugs)
+        r = default_reasoner()
+        reply, facts = compose(d, r.formula, r.variants, d.language)
+        return d, reply, facts
 
     def check(self, question: str, answer: str | None, drugs: str | None, flags: PatientFlags) -> CheckResult:
         """The safety check the assistant runs on every answer, run again (patient changed, or no graph)."""
@@ -202,6 +214,22 @@ class Services:
     def composition(self, formula: str):
         return self.store().composition(formula)
 
+    def classical_sources(self, node: dict[str, Any], limit: int = 5) -> list | str:
+        """The clauses a formula comes from and those that prescribe it (its source book first), or the one line
+        that says how to import the classical library when it is absent."""
+        from tcm.classics.search import formula_clauses, library_available, source_clauses
+        from tcm.classics.store import missing_message
+
+        if not library_available():
+            return missing_message()
+        name = node.get("name_zh") or ""
+        try:
+            first = source_clauses(name, node.get("classical_source"))
+            rest = [h for h in formula_clauses(name, limit) if h.passage_id not in {f.passage_id for f in first}]
+        except TCMError as e:
+            return _one_line(e)
+        return (first + rest)[:limit]
+
     def find(self, name: str) -> list[tuple[str, str, str]]:
         """(id, label, display name) for entities with this name in any form; else retrieval hits when built."""
         store = self.store()
@@ -214,12 +242,14 @@ class Services:
             hits = search(name, k=10).hits
         except Exception:  # noqa: BLE001 - no retrieval index built: exact names only
             return []
-        from app.render import label_of
+        from .render import label_of
 
         return [(h.id, label_of(h.id), h.name_zh or h.name_en or h.id) for h in hits if ":" in h.id]
 
-    def query(self, cypher: str, params: dict[str, Any] | None = None):
-        return self.store().query(cypher, params or {})
+    def query(self, cypher: str, params: dict[str, Any] | None = None, limits: Any = None):
+        """A researcher's read-only query: guarded, then run in a worker process within the limits
+        (``TCM_QUERY_*``), so a slow, huge or crashing query ends as one error line for its session only."""
+        return self.store().query(cypher, params or {}, limits)
 
 
 def answer_language(answer: Answer | None, question: str = "") -> str:

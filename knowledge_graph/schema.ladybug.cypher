@@ -13,10 +13,19 @@ CREATE NODE TABLE Drug(id STRING PRIMARY KEY, name_en STRING, name_zh STRING, br
 CREATE NODE TABLE DrugClass(id STRING PRIMARY KEY, name_en STRING, name_zh STRING, names STRING[], atc STRING[], sources STRING[]);
 CREATE NODE TABLE Compound(id STRING PRIMARY KEY, name_en STRING, names STRING[], sources STRING[]);
 CREATE NODE TABLE Enzyme(id STRING PRIMARY KEY, name_en STRING, names STRING[], sources STRING[]);
+CREATE NODE TABLE Sign(id STRING PRIMARY KEY, name_zh STRING, name_zh_hant STRING, kind STRING, name_en STRING, synonyms STRING[], english STRING[], names STRING[], sources STRING[]);
+CREATE NODE TABLE Principle(id STRING PRIMARY KEY, name_zh STRING, name_zh_hant STRING, names STRING[], sources STRING[]);
 CREATE NODE TABLE Source(id STRING PRIMARY KEY, kind STRING, title STRING, title_en STRING, year INT64, edition STRING, pmid STRING, doi STRING, url STRING, note STRING, names STRING[], sources STRING[]);
 
 CREATE REL TABLE CONTAINS(FROM Formula TO Herb, as_written STRING, dose_g DOUBLE, dose_text STRING, role STRING, sources STRING[]);
-CREATE REL TABLE TREATS(FROM Formula TO Syndrome, sources STRING[]);
+CREATE REL TABLE TREATS(FROM Formula TO Syndrome, kind STRING, via STRING, textbook_name STRING, sources STRING[]);
+CREATE REL TABLE HAS_SIGN(FROM Syndrome TO Sign, weight DOUBLE, key BOOLEAN, sources STRING[]);
+CREATE REL TABLE INDICATED_FOR(FROM Formula TO Sign, FROM Herb TO Sign, sources STRING[]);
+CREATE REL TABLE TREATED_BY(FROM Syndrome TO Principle, sources STRING[]);
+CREATE REL TABLE REALISED_BY(FROM Principle TO Formula, sources STRING[]);
+CREATE REL TABLE HAS_FUNCTION(FROM Herb TO Principle, sources STRING[]);
+CREATE REL TABLE HAS_PATTERN(FROM Disease TO Syndrome, formula STRING, sources STRING[]);
+CREATE REL TABLE VARIANT_OF(FROM Formula TO Formula, relation STRING, added STRING[], sources STRING[]);
 CREATE REL TABLE RELIEVES(FROM Formula TO Symptom, sources STRING[]);
 CREATE REL TABLE HAS_SYMPTOM(FROM Syndrome TO Symptom, sources STRING[]);
 CREATE REL TABLE FORM_OF(FROM Herb TO Herb, sources STRING[]);
@@ -28,4 +37,4 @@ CREATE REL TABLE INHIBITS(FROM Compound TO Enzyme, sources STRING[]);
 CREATE REL TABLE INDUCES(FROM Compound TO Enzyme, sources STRING[]);
 CREATE REL TABLE SUBSTRATE_OF(FROM Drug TO Enzyme, sources STRING[]);
 CREATE REL TABLE IN_CLASS(FROM Drug TO DrugClass, sources STRING[]);
-CREATE REL TABLE CITES(FROM Herb TO Source, FROM Formula TO Source, FROM Syndrome TO Source, FROM Disease TO Source, FROM Symptom TO Source, FROM Drug TO Source, FROM DrugClass TO Source, FROM Compound TO Source, FROM Enzyme TO Source, FROM Source TO Source, sources STRING[]);
+CREATE REL TABLE CITES(FROM Herb TO Source, FROM Formula TO Source, FROM Syndrome TO Source, FROM Disease TO Source, FROM Symptom TO Source, FROM Drug TO Source, FROM DrugClass TO Source, FROM Compound TO Source, FROM Enzyme TO Source, FROM Sign TO Source, FROM Principle TO Source, FROM Source TO Source, sources STRING[]);

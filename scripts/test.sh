@@ -7,12 +7,17 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 scripts/setup.sh dev
 export HF_HUB_OFFLINE=1
-# The browser tests drive Debian's chromium (never `playwright install`); install it when missing.
-if [ ! -x /usr/bin/chromium ]; then
+# The browser tests drive Debian's chromium (never `playwright install`) and check that Chinese renders with
+# real glyphs, which needs a CJK font (fonts-noto-cjk); install what is missing.
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+    echo "installing ${need[*]} (apt-get)" >&2
+    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}"
   else
-    echo "note: /usr/bin/chromium is missing, so the browser tests skip (CI fails): sudo apt-get install chromium" >&2
+    echo "note: ${need[*]} missing, so browser tests skip or fail (CI fails): sudo apt-get install ${need[*]}" >&2
   fi
 fi
 if [ -z "${NEO4J_URI:-}" ]; then

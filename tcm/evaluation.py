@@ -2,14 +2,14 @@
 
 Suites: safety (evals/safety), prompt injection (evals/injection), grounded answers (composition
 questions for every formula, claim checks), retrieval and batch analysis (their runners in
-evals/, when present), and the public sets in ../shared/datasets/eval that apply: TCMBench
+tcm/evals/, when their extras are installed), and the public sets in ../shared/datasets/eval that apply: TCMBench
 multiple-choice questions and TCM-BEST4SDT's multiple-choice sets, answered through the
 retrieval-grounded pipeline by each available generator.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import platform
 import re
@@ -18,10 +18,11 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
-from tcm.config import REPO_ROOT
+from tcm.config import datasets_dir
+from tcm.resources import resource_dir
 
-EVALS = REPO_ROOT / "evals"
-SHARED_EVAL = REPO_ROOT.parent / "shared" / "datasets" / "eval"
+EVALS = resource_dir("evals")  # the cases (evals/ of the source tree, package data in the wheel)
+SHARED_EVAL = datasets_dir() / "eval"  # the public sets: TCM_DATASETS_DIR or ../shared/datasets
 LETTERS = "ABCDE"
 
 
@@ -41,14 +42,8 @@ def machine() -> str:
 
 
 def _load_runner(name: str):
-    """evals/<name>/run.py as a module (the runners are scripts, not a package)."""
-    path = EVALS / name / "run.py"
-    if not path.exists():
-        return None
-    spec = importlib.util.spec_from_file_location(f"evals_{name}_run", path)
-    mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(mod)  # type: ignore[union-attr]
-    return mod
+    """The runner of one suite, :mod:`tcm.evals.<name>`."""
+    return importlib.import_module(f"tcm.evals.{name}")
 
 
 # ------------------------------------------------------------------ project suites
@@ -230,12 +225,52 @@ def model_choice(assistant, question: str, options: dict[str, str]) -> str | Non
     return assistant.generator.choose(Prompt(question=q, language="zh", facts=facts), "".join(options))
 
 
+CONTENT_FREE = "N/A"
+
+
+def _mcq_prompt(assistant, question: str, options: dict[str, str], facts: bool = True):
+    from tcm.generation import Prompt
+
+    q = question + "\n" + "\n".join(f"{k}. {v}" for k, v in options.items()) + "\n只回答一个选项字母。"
+    return Prompt(question=q, language="zh", facts=assistant.facts_for(question, "zh") if facts else [])
+
+
+def calibrated_choice(assistant, question: str, options: dict[str, str], prior: dict[str, dict[str, float]]
+                      ) -> tuple[str | None, str | None]:
+    """(raw pick, calibrated pick) of a model: contextual calibration (Zhao et al., ICML 2021, "Calibrate
+    Before Use"): each letter's log-probability minus its log-probability for a content-free prompt (the
+    same template with "N/A" as the question and every option), so a model that prefers "A" whatever it
+    reads gains nothing from that preference. Models without letter scores: their pick, uncalibrated."""
+    letters = "".join(options)
+    scores = assistant.generator.letter_scores(_mcq_prompt(assistant, question, options), letters)
+    if not scores:
+        got = model_choice(assistant, question, options)
+        return got, got
+    if letters not in prior:
+        free = {k: CONTENT_FREE for k in options}
+        prior[letters] = assistant.generator.letter_scores(
+            _mcq_prompt(assistant, CONTENT_FREE, free, facts=False), letters) or {}
+    base = prior[letters]
+    raw = max(scores, key=lambda k: scores[k])
+    cal = max(scores, key=lambda k: scores[k] - base.get(k, 0.0))
+    return raw, cal
+
+
 def mcq_suite(assistant, items: Iterable[tuple[str, str, dict[str, str], str]], use_model: bool) -> dict:
-    """Accuracy over all questions (no answer counts wrong) and over the questions answered."""
-    choose: Callable = model_choice if use_model else grounded_choice
+    """Accuracy over all questions (no answer counts wrong) and over the questions answered; for models also
+    the accuracy after calibration against a content-free prompt, and how often each letter was picked."""
     per: dict[str, list[tuple[bool, bool]]] = {}
+    cal_rows: list[tuple[bool, bool]] = []
+    picks: dict[str, dict[str, int]] = {"raw": {}, "calibrated": {}, "key": {}}
+    prior: dict[str, dict[str, float]] = {}
     for name, q, opts, ans in items:
-        got = choose(assistant, q, opts)
+        if use_model:
+            got, cal = calibrated_choice(assistant, q, opts, prior)
+            cal_rows.append((cal is not None, cal == ans))
+            for label, v in (("raw", got), ("calibrated", cal), ("key", ans)):
+                picks[label][str(v)] = picks[label].get(str(v), 0) + 1
+        else:
+            got = grounded_choice(assistant, q, opts)
         per.setdefault(name, []).append((got is not None, got == ans))
 
     def figures(rows: list[tuple[bool, bool]]) -> dict:
@@ -244,8 +279,12 @@ def mcq_suite(assistant, items: Iterable[tuple[str, str, dict[str, str], str]], 
         return {"n": len(rows), "answered": answered, "accuracy": round(right / len(rows), 4) if rows else None,
                 "accuracy_when_answered": round(right / answered, 4) if answered else None}
 
-    return {**figures([r for rows in per.values() for r in rows]),
-            "by_set": {k: figures(v) for k, v in sorted(per.items())}, "chance": 0.2}
+    out = {**figures([r for rows in per.values() for r in rows]),
+           "by_set": {k: figures(v) for k, v in sorted(per.items())}, "chance": 0.2}
+    if use_model:
+        out["calibrated"] = figures(cal_rows)
+        out["letters"] = {k: dict(sorted(v.items())) for k, v in picks.items()}
+    return out
 
 
 # ------------------------------------------------------------------ all
@@ -253,30 +292,40 @@ def mcq_suite(assistant, items: Iterable[tuple[str, str, dict[str, str], str]], 
 
 def run_eval(suites: list[str], generators: list, limit: int, out_dir: Path, log: Callable[[str], None] = print,
              base_model: str | None = None, adapters: list[str] | None = None) -> dict:
-    from tcm.assistant import Assistant
-    from tcm.config import settings
-    from tcm.corpora.io import load_corpus
-    from tcm.kg import open_graph
-    from tcm.safety import default_engine
+    from tcm.context import default_context
 
-    corpus = load_corpus(settings().corpora_dir)
-    engine = default_engine()
-    store = open_graph()
+    ctx = default_context()  # one corpus, resolver and engine; the graph is opened by the suites that ask
+    corpus, engine = ctx.corpus, ctx.engine
     report: dict = {"date": date.today().isoformat(), "machine": machine(), "suites": {}}
-    base = Assistant(store, engine.resolver, engine, generators[0])
     if "safety" in suites:
         log("safety …")
         report["suites"]["safety"] = safety_suite(engine)
     if "injection" in suites:
         log("injection …")
-        report["suites"]["injection"] = injection_suite(base)
+        report["suites"]["injection"] = injection_suite(ctx.assistant(generators[0]))
     if "answers" in suites:
         log("grounded answers …")
-        report["suites"]["answers"] = answer_suite(base, corpus)
+        report["suites"]["answers"] = answer_suite(ctx.assistant(generators[0]), corpus)
     for name in ("retrieval", "analysis"):
-        if name in suites and (run := _load_runner(name)) is not None:
-            log(f"{name} …")
-            report["suites"][name] = run.suite()
+        if name not in suites:
+            continue
+        try:
+            run = _load_runner(name)
+        except ImportError as e:  # the suite's extra is not installed
+            report["suites"][name] = {"skipped": f"{e.name} is not installed (pip install 'tcm[{name}]')"}
+            continue
+        log(f"{name} …")
+        report["suites"][name] = run.suite()
+    if "reasoning" in suites:
+        log("reasoning (differentiation) …")
+        from tcm.evals.reasoning import suite as reasoning_suite
+
+        report["suites"]["reasoning"] = reasoning_suite()
+    if "classics" in suites:
+        from tcm.evals.classics import suite as classics_suite
+
+        log("classics …")
+        report["suites"]["classics"] = classics_suite()
     if "adapter" in suites:
         if adapters:
             log("adapter exact-fact accuracy (base vs tuned) …")
@@ -294,7 +343,7 @@ def run_eval(suites: list[str], generators: list, limit: int, out_dir: Path, log
             label = gen.info.backend + (f" {gen.info.model}" if gen.info.model else "") + (
                 f" + {gen.info.adapter}" if gen.info.adapter else "")
             log(f"{name} with {label} …")
-            a = Assistant(store, engine.resolver, engine, gen)
+            a = ctx.assistant(gen)
             report["suites"][name][label] = mcq_suite(a, items(limit), use_model=gen.info.backend != "grounded")
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -340,6 +389,12 @@ def _suite_md(name: str, res: dict) -> list[str]:
                 *_table(["query kind", "n", *modes], [[k, res[modes[0]][k]["n"], *(
                     f"{res[m][k]['r1']:.2f} / {res[m][k]['r5']:.2f} / {res[m][k]['mrr']:.2f}" for m in modes)]
                     for k in kinds])]
+    if name == "classics":
+        return [f"{res['evaluated']} classical queries on {res['books']} books ({res['passages']} passages), "
+                f"embedder {res['embedder']}, {res['ms_per_query']} ms per query; hit = the right book and passage.",
+                "", *_table(["kind", "n", "hit@1", "hit@5", "book@5", "MRR"],
+                            [[k, v["n"], v["hit@1"], v["hit@5"], v["book@5"], v["mrr"]]
+                             for k, v in res["by_kind"].items()])]
     if name == "analysis":
         return [f"{res['cases']} prescriptions: top-1 formula accuracy **{res['top1']:.3f}**, top-3 {res['top3']:.3f}; "
                 f"statuses {res['status']}.", "",

@@ -202,6 +202,80 @@ class Symptom(Record):
         return f"symptom:{self.name_zh}"
 
 
+# ---------------------------------------------------------------- clinical graph (issue 13)
+
+SignKindT = Literal["symptom", "tongue", "pulse"]
+MappingKind = Literal["exact", "synonym", "broader", "narrower"]
+
+
+class Sign(Record):
+    """A normalised clinical sign (symptom, tongue or pulse): 脉细, 苔少, 失眠."""
+
+    name_zh: str = Field(min_length=1)
+    kind: SignKindT
+    name_en: str | None = None
+    synonyms: list[str] = Field([], description="Other Chinese wordings (不寐, 少寐 for 失眠)")
+    english: list[str] = Field([], description="English wordings a note may use")
+
+    @property
+    def id(self) -> str:
+        return f"sign:{self.name_zh}"
+
+
+class SyndromeSign(Record):
+    """(Syndrome)-[:HAS_SIGN {weight, key}]->(Sign), from a GB/T 16751.2 definition or a formula's indications."""
+
+    syndrome: str
+    sign: str
+    weight: float = Field(gt=0, le=1)
+    key: bool = Field(description="A main feature (not one the definition lists as accompanying, 伴见)")
+
+
+class FormulaSign(Record):
+    """(Formula)-[:INDICATED_FOR]->(Sign), from the 方剂学 indications."""
+
+    formula: str
+    sign: str
+
+
+class HerbSign(Record):
+    """(Herb)-[:INDICATED_FOR]->(Sign), from the pharmacopoeia's indications (主治)."""
+
+    herb: str
+    sign: str
+
+
+class CrosswalkRow(Record):
+    """A formula's textbook indication mapped onto a GB/T 16751.2 syndrome; `kind` says how the GB/T term
+    relates to the textbook name (exact, synonym, broader, narrower); `via` how the mapping was made."""
+
+    formula: str
+    textbook_name: str = Field(description="The textbook's name, or the 方剂学 subcategory for via=subcategory")
+    syndrome: str = Field(description="GB/T syndrome name_zh (a term with a code)")
+    code: str
+    kind: MappingKind
+    via: Literal["name", "subcategory", "curated"]
+
+
+class FormulaFamily(Record):
+    """(Formula)-[:VARIANT_OF]->(Formula): a modification of a base formula (its herbs plus others)."""
+
+    base: str
+    variant: str
+    relation: Literal["named", "composition"] = Field(
+        description="named: the variant's name builds on the base's (桂枝加葛根汤); composition: holds every herb")
+    added: list[str] = Field([], description="Herbs the variant adds to the base")
+
+
+class DiseasePattern(Record):
+    """(Disease)-[:HAS_PATTERN {formula}]->(Syndrome): a GB/T disease the textbook names in a formula's
+    indications, with the syndromes that formula is mapped to."""
+
+    disease: str
+    syndrome: str
+    formula: str
+
+
 class IncompatibilityRow(Record):
     """十八反 / 十九畏: herb_a (or its group) must not be combined with herb_b."""
 
@@ -349,9 +423,19 @@ class QueryResult(BaseModel):
 
     columns: list[str]
     rows: list[list[object]]
+    truncated: bool = False  # more rows than the row cap: only the first ``max_rows`` are here
 
     def records(self) -> list[dict[str, object]]:
         return [dict(zip(self.columns, r, strict=True)) for r in self.rows]
+
+
+class QueryLimits(BaseModel):
+    """Bounds on one researcher query (``TCM_QUERY_*`` variables, ``tcm graph query`` options)."""
+
+    timeout_s: float = Field(10.0, gt=0, le=3600)
+    max_rows: int = Field(10_000, ge=1, le=10_000_000)
+    max_length: int = Field(20_000, ge=10, le=1_000_000)
+    memory_mb: int = Field(2048, ge=768, le=1_048_576)  # address space of the worker process that runs it
 
 
 # ------------------------------------------------------------------ Western drugs and interactions
@@ -552,6 +636,7 @@ class Answer(BaseModel):
     generator: GeneratorInfo
     inferred: list[InferredState] = Field([], description="Patient state inferred from the question")
     emergency: bool = Field(False, description="A red flag ended herbal advice: the answer is urgent-care guidance")
+    diagnosis: Diagnosis | None = Field(None, description="The differentiation, when the question describes a patient")
 
 
 # ------------------------------------------------------------------ retrieval
@@ -576,6 +661,32 @@ class SearchResult(BaseModel):
 
     query: str
     hits: list[SearchHit] = []
+
+
+class ClassicHit(BaseModel):
+    """One passage of the classical library: where it stands in its book, and its original text."""
+
+    book: str = Field(description="The book's title as the edition gives it: 伤寒论, 金匮要略方论 …")
+    book_id: str = Field(description="The book's number in the dataset (457 for 伤寒论)")
+    section: str = Field(description="The 篇名 the passage stands under")
+    clause: int | None = Field(None, description="The clause number, in books numbered by clause (伤寒论, 金匮要略)")
+    dynasty: str = ""
+    author: str = ""
+    year: str = ""
+    text: str = Field(description="The original text (not normalised)")
+    citation: str = Field(description="How to cite it: 《伤寒论》第35条, 《黄帝内经素问》·上古天真论篇")
+    passage_id: int
+    score: float = 0.0
+    entities: list[str] = Field([], description="Graph entities the passage names: formula:麻黄汤, herb:桂枝")
+
+
+class ClassicSearchResult(BaseModel):
+    """`tcm search --type classic --json`: the query, how it was read, and the passages, best first."""
+
+    query: str
+    terms: list[str] = Field([], description="Chinese terms searched for (an English query's glossary terms too)")
+    books: list[str] = Field([], description="Books the query names, searched first")
+    hits: list[ClassicHit] = []
 
 
 # ------------------------------------------------------------------ batch analysis (tcm analyze)
@@ -623,3 +734,65 @@ class AnalysisRow(BaseModel):
     profile: AnalysisProfile | None = None
     syndromes: list[ScoredName] = Field([], description="Likely syndromes, through the matches and herb functions")
     findings: list[Finding] = []
+
+
+# ---------------------------------------------------------------- differentiation (tcm diagnose)
+
+
+class SignMention(OmitEmpty):
+    """A sign read from the patient's text."""
+
+    omit_empty: ClassVar[tuple[str, ...]] = ("severity", "duration")
+
+    sign: str = Field(description="Sign name_zh (the graph's Sign node: sign:<name>)")
+    kind: Literal["symptom", "tongue", "pulse"]
+    name_en: str | None = None
+    text: str = Field(description="The words it was read from")
+    negated: bool = False
+    severity: Literal["mild", "severe"] | None = None
+    duration: str | None = None
+
+
+class SyndromeScore(BaseModel):
+    """A ranked syndrome: GB/T name and code, its score, the patient's signs it explains and its main signs not
+    reported."""
+
+    name_zh: str
+    code: str | None = None
+    id: str
+    score: float
+    matched: list[str]
+    missing: list[str]
+    contradicting: list[str] = []
+    sources: list[str] = []
+
+
+class FormulaScore(BaseModel):
+    """A ranked formula with the syndrome it was reached through and why."""
+
+    name_zh: str
+    id: str
+    score: float
+    syndrome: str | None = Field(None, description="The GB/T syndrome (crosswalk) it treats, best scored")
+    why: str
+    matched: list[str] = []
+    principle: list[str] = Field([], description="Its treatment principle (功用, 治法)")
+    family: list[str] = Field([], description="Base and variants (VARIANT_OF)")
+    sources: list[str] = []
+
+
+class Diagnosis(BaseModel):
+    """`tcm diagnose`: signs → ranked syndromes → treatment principle → ranked formulas, with safety findings."""
+
+    text: str
+    language: Literal["zh", "en"]
+    signs: list[SignMention]
+    syndromes: list[SyndromeScore]
+    principle: list[str] = []
+    formulas: list[FormulaScore]
+    findings: list[Finding] = []
+    insufficient: bool = Field(False, description="The evidence is too thin to name a syndrome")
+    ask: list[str] = Field([], description="What to ask next")
+
+
+Answer.model_rebuild()

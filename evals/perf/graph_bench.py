@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tcm.config import REPO_ROOT
+from tcm.config import settings
 from tcm.corpora.io import load_corpus
 from tcm.evaluation import machine
 from tcm.kg.base import GraphStore
@@ -61,7 +61,7 @@ def main() -> None:
     args = ap.parse_args()
 
     t = time.perf_counter()
-    corpus = load_corpus(REPO_ROOT / "corpora")
+    corpus = load_corpus(settings().corpora_dir)
     data = graph_rows(corpus)
     prep = time.perf_counter() - t
     print(f"machine: {machine()}")

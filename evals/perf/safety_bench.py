@@ -17,23 +17,24 @@ import json
 import statistics
 import time
 
-from tcm.config import REPO_ROOT
+from tcm.config import settings
 from tcm.corpora.io import load_corpus
 from tcm.evaluation import machine
 from tcm.names import NameResolver
+from tcm.resources import resource_dir
 from tcm.safety import SafetyEngine
 from tcm.types import PatientFlags
 
 PRESCRIPTION = "丹参15g，当归10g，川芎9g，赤芍9g，炙甘草6g，黄芪20g，茯苓12g，附子9g（先煎）"
 DRUGS = "华法林 3mg、Lanoxin 0.125mg"
-CASES = REPO_ROOT / "evals" / "safety" / "cases.jsonl"
+CASES = resource_dir("evals") / "safety" / "cases.jsonl"
 
 
 def build(builds: int) -> tuple[SafetyEngine, dict[str, float]]:
     times: dict[str, list[float]] = {"corpus load": [], "resolver build": [], "engine build (rules)": []}
     for _ in range(builds):
         t0 = time.perf_counter()
-        corpus = load_corpus(REPO_ROOT / "corpora")
+        corpus = load_corpus(settings().corpora_dir)
         t1 = time.perf_counter()
         resolver = NameResolver(corpus)
         t2 = time.perf_counter()

@@ -8,6 +8,9 @@
 #   NEO4J_START_TIMEOUT  seconds to wait for Bolt (default 180)
 #   NEO4J_JAVA           java binary (default $JAVA_HOME/bin/java, else java; needs 17 or 21)
 #   NEO4J_JAVA_OPTS      JVM flags (default: small heap, see below)
+#   NEO4J_TX_TIMEOUT_S   db.transaction.timeout in seconds (default 120)
+#   NEO4J_TX_MEMORY_MB   db.memory.transaction.max in MB (default 256)
+# LOAD CSV from file URLs is always off (dbms.security.allow_csv_import_from_file_urls=false).
 #
 # Progress goes to stderr; stdout is only `export ...` lines, so `eval "$(start.sh)"` works.
 set -euo pipefail

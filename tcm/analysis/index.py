@@ -228,7 +228,13 @@ def default_index(corpora_dir: str | None = None) -> AnalysisIndex:
     key = str(corpora_dir or settings().corpora_dir)
     with _INDEX_LOCK:
         if key not in _INDEXES:
-            corpus = load_corpus(Path(key))
-            resolver = NameResolver(corpus)
-            _INDEXES[key] = AnalysisIndex.build(corpus, resolver, SafetyEngine(corpus, resolver))
+            if corpora_dir is None:  # the process's shared corpus, resolver and engine
+                from tcm.context import default_context
+
+                ctx = default_context()
+                _INDEXES[key] = AnalysisIndex.build(ctx.corpus, ctx.resolver, ctx.engine)
+            else:
+                corpus = load_corpus(Path(key))
+                resolver = NameResolver(corpus)
+                _INDEXES[key] = AnalysisIndex.build(corpus, resolver, SafetyEngine(corpus, resolver))
         return _INDEXES[key]

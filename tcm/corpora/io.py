@@ -24,20 +24,27 @@ from tcm.errors import CorpusError
 from tcm.types import (
     ClassInteractionRow,
     CompoundEnzymeRow,
+    CrosswalkRow,
     Disease,
+    DiseasePattern,
     DoseRangeRow,
     Drug,
     DrugClass,
     Formula,
+    FormulaFamily,
+    FormulaSign,
     Herb,
     HerbDrugInteraction,
+    HerbSign,
     IncompatibilityRow,
     LactationRow,
     MonographStatement,
     PregnancyRow,
+    Sign,
     Source,
     Symptom,
     Syndrome,
+    SyndromeSign,
     ToxicityRow,
     VersePair,
 )
@@ -59,6 +66,14 @@ FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "lactation": ("rules/lactation.csv", LactationRow),
     "monograph": ("rules/monograph.csv", MonographStatement),
     "verse_pairs": ("rules/verse_pairs.csv", VersePair),
+    # the clinical graph: signs, syndrome signs, the textbook → GB/T crosswalk, families, disease patterns
+    "signs": ("clinical/signs.csv", Sign),
+    "syndrome_signs": ("clinical/syndrome_signs.csv", SyndromeSign),
+    "formula_signs": ("clinical/formula_signs.csv", FormulaSign),
+    "herb_signs": ("clinical/herb_signs.csv", HerbSign),
+    "crosswalk": ("clinical/crosswalk.csv", CrosswalkRow),
+    "families": ("clinical/families.csv", FormulaFamily),
+    "disease_patterns": ("clinical/disease_patterns.csv", DiseasePattern),
     # curated by hand (no public data set has them); `tcm corpora import` carries them through
     "drug_classes": ("drug_classes.csv", DrugClass),
     "drugs": ("drugs.jsonl", Drug),
@@ -67,6 +82,8 @@ FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "class_interactions": ("rules/class_interactions.csv", ClassInteractionRow),
 }
 CURATED_ONLY = ("drug_classes", "drugs", "herb_drug", "compound_enzyme", "class_interactions")
+# derived from the rest by the clinical importer; a corpus without them loads (with no clinical graph)
+CLINICAL = ("signs", "syndrome_signs", "formula_signs", "herb_signs", "crosswalk", "families", "disease_patterns")
 
 
 @dataclass
@@ -86,6 +103,13 @@ class Corpus:
     lactation: list[LactationRow] = field(default_factory=list)
     monograph: list[MonographStatement] = field(default_factory=list)
     verse_pairs: list[VersePair] = field(default_factory=list)
+    signs: list[Sign] = field(default_factory=list)
+    syndrome_signs: list[SyndromeSign] = field(default_factory=list)
+    formula_signs: list[FormulaSign] = field(default_factory=list)
+    herb_signs: list[HerbSign] = field(default_factory=list)
+    crosswalk: list[CrosswalkRow] = field(default_factory=list)
+    families: list[FormulaFamily] = field(default_factory=list)
+    disease_patterns: list[DiseasePattern] = field(default_factory=list)
     drug_classes: list[DrugClass] = field(default_factory=list)
     drugs: list[Drug] = field(default_factory=list)
     herb_drug: list[HerbDrugInteraction] = field(default_factory=list)
@@ -227,6 +251,8 @@ def validate_corpus(corpora_dir: Path, label: str = "corpora", check: bool = Tru
     problems: list[CorpusError] = []
     for kind, (rel, model) in FILES.items():
         where = f"{label}/{rel}"
+        if kind in CLINICAL and not (corpora_dir / rel).exists():
+            continue
         records, bad = scan_records(corpora_dir / rel, model, label=where)
         problems += [p for p, _ in bad]
         keys = {str(raw[k]) for _, raw in bad if raw for k in ("name_zh", "id", "name_en") if raw.get(k)}
@@ -322,6 +348,7 @@ def check_references(corpus: Corpus) -> list[CorpusError]:
     for r in corpus.compound_enzyme:
         if r.herb not in herbs:
             bad(r, "herb", f"unknown herb {r.herb!r}")
+    _check_clinical(corpus, herbs, syndromes, diseases, bad)
     categories = {c for h in corpus.herbs for c in h.categories}
     for r in corpus.class_interactions:
         if r.category not in categories:
@@ -329,6 +356,33 @@ def check_references(corpus: Corpus) -> list[CorpusError]:
         if r.drug_class not in classes:
             bad(r, "drug_class", f"unknown drug class {r.drug_class!r}")
     return problems
+
+
+def _check_clinical(corpus: Corpus, herbs: set[str], syndromes: set[str], diseases: set[str], bad) -> None:
+    """The clinical tables name known signs, syndromes, formulas, herbs and diseases; the crosswalk names GB/T
+    terms with their own code; every formula reaches a coded syndrome once the crosswalk is present."""
+    signs = _unique(corpus, corpus.signs, "name_zh", bad) | corpus.broken.get("signs", set())
+    formulas = {f.name_zh for f in corpus.formulas} | corpus.broken.get("formulas", set())
+    code = {s.name_zh: s.code for s in corpus.syndromes}
+    checks = ((corpus.syndrome_signs, (("syndrome", syndromes), ("sign", signs))),
+              (corpus.formula_signs, (("formula", formulas), ("sign", signs))),
+              (corpus.herb_signs, (("herb", herbs), ("sign", signs))),
+              (corpus.crosswalk, (("formula", formulas), ("syndrome", syndromes))),
+              (corpus.families, (("base", formulas), ("variant", formulas))),
+              (corpus.disease_patterns, (("disease", diseases), ("syndrome", syndromes), ("formula", formulas))))
+    for rows, fields in checks:
+        for r in rows:
+            for fld, names in fields:
+                if getattr(r, fld) not in names:
+                    bad(r, fld, f"unknown {fld} {getattr(r, fld)!r}")
+    for r in corpus.crosswalk:
+        if r.syndrome in code and code[r.syndrome] != r.code:
+            bad(r, "code", f"{r.syndrome} has code {code[r.syndrome]!r}, not {r.code!r}")
+    if corpus.crosswalk:
+        mapped = {r.formula for r in corpus.crosswalk}
+        for f in corpus.formulas:
+            if f.name_zh not in mapped:
+                bad(f, "name_zh", "no crosswalk row maps this formula to a GB/T syndrome")
 
 
 def _unique(corpus: Corpus, records: list, key: str, bad) -> set[str]:

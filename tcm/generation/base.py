@@ -53,6 +53,11 @@ class Generator(ABC):
     def generate(self, prompt: Prompt) -> str:
         return "".join(self.stream(prompt))
 
+    def letter_scores(self, prompt: Prompt, letters: str) -> dict[str, float] | None:
+        """Log-probabilities of each option letter as the answer's first token, for models that expose them
+        (None otherwise): multiple-choice scoring calibrates them against a content-free prompt."""
+        return None
+
     def choose(self, prompt: Prompt, letters: str) -> str | None:
         """The option letter picked for a multiple-choice prompt: the first of ``letters`` in the answer
         (None when there is none). Local models override this with one forward pass."""

@@ -101,6 +101,22 @@ class TransformersGenerator(Generator):
         yield from streamer
         thread.join()
 
+    def letter_scores(self, prompt: Prompt, letters: str) -> dict[str, float] | None:
+        """Log-probabilities of each single-token option letter as the answer's first token (one forward pass)."""
+        import torch
+
+        ids = {}
+        for letter in letters:
+            tok_ids = self.tok.encode(letter, add_special_tokens=False)
+            if len(tok_ids) == 1:
+                ids[letter] = tok_ids[0]
+        if not ids:
+            return None
+        with torch.no_grad():
+            logits = self.model(**self._inputs(prompt), logits_to_keep=1).logits[0, -1]
+        logp = torch.log_softmax(logits.float(), dim=-1)
+        return {k: float(logp[v]) for k, v in ids.items()}
+
     def choose(self, prompt: Prompt, letters: str) -> str | None:
         """The letter the model rates likeliest as the first token of its answer (one forward pass, no decoding:
         the usual way to score a language model on multiple choice)."""

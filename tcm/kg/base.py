@@ -7,26 +7,27 @@ and, where its Cypher dialect differs, its own text for a named query.
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from itertools import islice
 from typing import ClassVar
 
 from tcm.corpora.io import Corpus
-from tcm.errors import QueryError
+from tcm.kg.guard import check
 from tcm.kg.rows import GraphData, graph_rows
+from tcm.kg.worker import WorkerPool
 from tcm.names.index import CANDIDATES, LABEL, query_keys
-from tcm.types import CompositionItem, Entity, FormulaRef, Neighbour, QueryResult
+from tcm.types import CompositionItem, Entity, FormulaRef, Neighbour, QueryLimits, QueryResult
 
 # Called after each batch is written: (what was written, how many rows).
 Reporter = Callable[[str, int], None]
 
-LABELS = ("Herb", "Formula", "Syndrome", "Disease", "Symptom", "Drug", "DrugClass", "Compound", "Enzyme", "Source")
+LABELS = ("Herb", "Formula", "Syndrome", "Disease", "Symptom", "Sign", "Principle", "Drug", "DrugClass", "Compound",
+          "Enzyme", "Source")
 #: The label of a node id's prefix (``herb:甘草`` → Herb); an id without one of these prefixes is a Source's.
 PREFIX_LABEL = {"herb": "Herb", "formula": "Formula", "syndrome": "Syndrome", "disease": "Disease",
                 "symptom": "Symptom", "drug": "Drug", "drugclass": "DrugClass", "compound": "Compound",
-                "enzyme": "Enzyme"}
+                "enzyme": "Enzyme", "sign": "Sign", "principle": "Principle"}
 
 
 def label_of(node_id: str) -> str:
@@ -72,17 +73,16 @@ QUERIES: dict[str, str] = {
     "in": "",
 }
 
-_FORBIDDEN = re.compile(
-    r"^\s*(COPY|EXPORT|IMPORT|INSTALL|LOAD|ATTACH|DETACH\s+DATABASE|USE|CREATE\s+DATABASE|DROP\s+DATABASE)\b",
-    re.IGNORECASE,
-)
-
-
 class GraphStore(ABC):
     """A TCM knowledge graph on one backend. Researcher queries are always read-only."""
 
     backend: ClassVar[str]
     queries: ClassVar[dict[str, str]] = QUERIES
+    #: Bounds on researcher queries (``open_graph`` sets them from the settings).
+    limits: QueryLimits = QueryLimits()
+    #: How many researcher queries run at once, each in its own worker process.
+    workers: int = 2
+    _pool: WorkerPool | None = None
 
     # ------------------------------------------------------------ backend hooks
     @abstractmethod
@@ -93,8 +93,18 @@ class GraphStore(ABC):
     def _write(self, data: GraphData, report: Reporter | None) -> None:
         """Replace the graph with ``data`` all at once: on failure nothing changes."""
 
-    def close(self) -> None:  # noqa: B027 - optional hook
-        """Release connections."""
+    @abstractmethod
+    def _target(self) -> dict[str, object]:
+        """What a query worker needs to open this store itself (path, or URI and credentials)."""
+
+    def close(self) -> None:
+        """Release connections and stop the query workers."""
+        self._close_workers()
+
+    def _close_workers(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
     def __enter__(self) -> GraphStore:
         return self
@@ -109,16 +119,19 @@ class GraphStore(ABC):
         self._write(data, report)
         return data.counts()
 
-    def query(self, cypher: str, params: dict[str, object] | None = None) -> QueryResult:
-        """Run a researcher's Cypher read-only. Writes, file access and multiple statements are refused."""
-        text = cypher.strip().rstrip(";").strip()
-        if not text:
-            raise QueryError("empty query")
-        if ";" in _strip_strings(text):
-            raise QueryError("one statement at a time, please (found ';')")
-        if _FORBIDDEN.match(text):
-            raise QueryError(f"not allowed in a read-only query: {text.split()[0].upper()}")
-        return self._read(text, dict(params or {}))
+    def query(self, cypher: str, params: dict[str, object] | None = None,
+              limits: QueryLimits | None = None) -> QueryResult:
+        """Run a researcher's Cypher read-only, within ``limits`` (default: :attr:`limits`).
+
+        The guard (:mod:`tcm.kg.guard`) refuses anything but read clauses and read-only functions;
+        the query then runs in a worker process (:mod:`tcm.kg.worker`) with a time limit, a row
+        cap and a memory bound. Raises QueryRefused, QueryLimitError or QueryError, one line each."""
+        limits = limits or self.limits
+        checked = check(cypher, dialect=self.backend, max_length=limits.max_length)
+        if self._pool is None:
+            self._pool = WorkerPool(self.workers)
+        cols, rows, truncated = self._pool.run(self._target(), checked.text, dict(params or {}), limits)
+        return QueryResult(columns=cols, rows=rows, truncated=truncated)
 
     def find(self, name: str, label: str | None = None) -> list[Entity]:
         """Entities whose any name form (Chinese, traditional, pinyin, Latin, English, alias, code) is ``name``.
@@ -232,11 +245,6 @@ class GraphStore(ABC):
         for label in LABELS:
             out[label] = int(self._read(f"MATCH (n:{label}) RETURN count(n)", {}).rows[0][0])
         return out
-
-
-def _strip_strings(text: str) -> str:
-    """The query without its string literals, so that a ';' inside a string is not a separator."""
-    return re.sub(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", "''", text)
 
 
 def batches(rows: list, size: int) -> Iterable[list]:

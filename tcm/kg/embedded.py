@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from tcm.errors import GraphError, QueryError
 from tcm.kg.base import QUERIES, GraphStore, Reporter, batches
 from tcm.kg.rows import GraphData
+from tcm.kg.values import embedded_value as _plain
+from tcm.resources import schema_file
 from tcm.types import QueryResult
 
-SCHEMA = Path(__file__).resolve().parents[2] / "knowledge_graph" / "schema.ladybug.cypher"
+SCHEMA = schema_file("schema.ladybug.cypher")
 BATCH = 2000
 
-_NODE_META = ("_ID", "_LABEL")
-_REL_META = ("_ID", "_LABEL", "_SRC", "_DST")
 
 
 def _lb():
@@ -79,7 +78,13 @@ class EmbeddedStore(GraphStore):
             raise QueryError("one statement at a time, please")
         return QueryResult(columns=res.get_column_names(), rows=[[_plain(v) for v in row] for row in res.get_all()])
 
+    def _target(self) -> dict[str, object]:
+        if not self.path.exists():
+            raise GraphError(f"no graph at {self.path}; run `tcm build` first")
+        return {"backend": "embedded", "path": str(self.path.resolve()), "mtime": self.path.stat().st_mtime_ns}
+
     def close(self) -> None:
+        self._close_workers()
         if self._conn is not None:
             self._conn.close()
             self._db.close()
@@ -87,7 +92,7 @@ class EmbeddedStore(GraphStore):
 
     # --------------------------------------------------------------- writing
     def _write(self, data: GraphData, report: Reporter | None) -> None:
-        self.close()
+        self.close()  # the query workers too: they hold the old file open
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".building")
         _remove(tmp)
@@ -138,19 +143,6 @@ def _remove(path: Path) -> None:
     for p in (path, Path(str(path) + ".wal")):
         if p.exists():
             p.unlink()
-
-
-def _plain(v: Any) -> Any:
-    """Nodes and relationships as plain dicts without the engine's internal ids."""
-    if isinstance(v, dict):
-        if "_SRC" in v:
-            return {"type": v.get("_LABEL"), **{k: _plain(x) for k, x in v.items() if k not in _REL_META}}
-        if "_LABEL" in v and "_ID" in v:
-            return {"label": v["_LABEL"], **{k: _plain(x) for k, x in v.items() if k not in _NODE_META}}
-        return {k: _plain(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_plain(x) for x in v]
-    return v
 
 
 def _one_line(e: Exception) -> str:

@@ -8,15 +8,14 @@ server enforces.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 from tcm.errors import GraphError, QueryError
 from tcm.kg.base import LABELS, QUERIES, GraphStore, Reporter, batches
 from tcm.kg.rows import GraphData
+from tcm.kg.values import neo4j_value as _plain
+from tcm.resources import schema_file
 from tcm.types import QueryResult
 
-SCHEMA = Path(__file__).resolve().parents[2] / "knowledge_graph" / "schema.neo4j.cypher"
+SCHEMA = schema_file("schema.neo4j.cypher")
 BATCH = 1000
 
 
@@ -52,6 +51,7 @@ class Neo4jStore(GraphStore):
     def __init__(self, uri: str, user: str = "neo4j", password: str | None = None, database: str | None = None):
         neo4j = _driver_module()
         self.uri, self.database = uri, database
+        self._user, self._password = user, password
         auth = (user, password) if password else None
         try:
             self._driver = neo4j.GraphDatabase.driver(uri, auth=auth)
@@ -60,7 +60,12 @@ class Neo4jStore(GraphStore):
             raise GraphError(f"cannot reach Neo4j at {uri}: {_one_line(e)}") from None
 
     def close(self) -> None:
+        self._close_workers()
         self._driver.close()
+
+    def _target(self) -> dict[str, object]:
+        return {"backend": "neo4j", "uri": self.uri, "user": self._user, "password": self._password,
+                "database": self.database}
 
     def _session(self, write: bool):
         neo4j = _driver_module()
@@ -121,24 +126,6 @@ def _drop(row: dict) -> dict:
 
 def _no_nulls(rows: list[dict]) -> list[dict]:
     return [{k: v for k, v in r.items() if v is not None} for r in rows]
-
-
-def _plain(v: Any) -> Any:
-    """Driver values as JSON-ready Python: nodes and relationships become dicts."""
-    from neo4j.graph import Node, Relationship
-    from neo4j.graph import Path as GPath
-
-    if isinstance(v, Node):
-        return {"label": next(iter(v.labels), None), **{k: _plain(x) for k, x in v.items()}}
-    if isinstance(v, Relationship):
-        return {"type": v.type, **{k: _plain(x) for k, x in v.items()}}
-    if isinstance(v, GPath):
-        return {"nodes": [_plain(n) for n in v.nodes], "relationships": [_plain(r) for r in v.relationships]}
-    if isinstance(v, list):
-        return [_plain(x) for x in v]
-    if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
-    return v
 
 
 def _strip_comments(text: str) -> str:

@@ -98,6 +98,9 @@ def graph_rows(corpus: Corpus, names: NameIndex | None = None) -> GraphData:
             rel("FORM_OF", "Herb", h.id, "Herb", f"herb:{h.form_of}", sources=h.sources)
 
     symptom_names = {s.name_zh for s in corpus.symptoms}
+    crosswalk: dict[str, list] = defaultdict(list)
+    for r in corpus.crosswalk:
+        crosswalk[r.formula].append(r)
     for f in corpus.formulas:
         nodes["Formula"].append(
             {
@@ -124,8 +127,14 @@ def graph_rows(corpus: Corpus, names: NameIndex | None = None) -> GraphData:
                 as_written=ing.as_written, dose_g=ing.dose_g, dose_text=ing.dose_text, role=ing.role,
                 sources=f.sources,
             )
+        mapped = {r.syndrome: r for r in crosswalk.get(f.name_zh, [])}
         for s in f.syndromes:
-            rel("TREATS", "Formula", f.id, "Syndrome", f"syndrome:{s}", sources=f.sources)
+            if s not in mapped:
+                rel("TREATS", "Formula", f.id, "Syndrome", f"syndrome:{s}", kind=None, via=None, textbook_name=None,
+                    sources=f.sources)
+        for r in mapped.values():  # the crosswalk: textbook names onto GB/T terms, with the kind of mapping
+            rel("TREATS", "Formula", f.id, "Syndrome", f"syndrome:{r.syndrome}", kind=r.kind, via=r.via,
+                textbook_name=r.textbook_name, sources=r.sources)
         for s in f.symptoms:
             if s in symptom_names:
                 rel("RELIEVES", "Formula", f.id, "Symptom", f"symptom:{s}", sources=f.sources)
@@ -152,6 +161,8 @@ def graph_rows(corpus: Corpus, names: NameIndex | None = None) -> GraphData:
             )
             if t.parent:
                 rel("SUBTYPE_OF", label, t.id, label, f"{prefix}:{t.parent}", sources=t.sources)
+
+    _clinical_rows(corpus, nodes, rel, crosswalk)
 
     for s in corpus.symptoms:
         hant = to_traditional(s.name_zh)
@@ -182,6 +193,48 @@ def graph_rows(corpus: Corpus, names: NameIndex | None = None) -> GraphData:
                 rel("CITES", label, row["id"], "Source", sid, sources=[sid])  # type: ignore[arg-type]
 
     return GraphData(nodes=dict(nodes), rels=list(rels.values()))
+
+
+def _clinical_rows(corpus: Corpus, nodes: dict[str, list[Row]], rel, crosswalk: dict[str, list]) -> None:
+    """Signs, treatment principles (治法), and the edges of the clinical graph: syndrome → sign,
+    formula/herb → sign, syndrome → principle → formula, herb → function, disease → syndrome, formula families."""
+    for s in corpus.signs:
+        hant = to_traditional(s.name_zh)
+        nodes["Sign"].append({"id": s.id, "name_zh": s.name_zh, "name_zh_hant": hant, "kind": s.kind,
+                              "name_en": s.name_en, "synonyms": s.synonyms, "english": s.english,
+                              "names": name_keys(s.name_zh, hant, *s.synonyms, *s.english), "sources": s.sources})
+    for r in corpus.syndrome_signs:
+        rel("HAS_SIGN", "Syndrome", f"syndrome:{r.syndrome}", "Sign", f"sign:{r.sign}", weight=r.weight, key=r.key,
+            sources=r.sources)
+    for r in corpus.formula_signs:
+        rel("INDICATED_FOR", "Formula", f"formula:{r.formula}", "Sign", f"sign:{r.sign}", sources=r.sources)
+    for r in corpus.herb_signs:
+        rel("INDICATED_FOR", "Herb", f"herb:{r.herb}", "Sign", f"sign:{r.sign}", sources=r.sources)
+    principles: dict[str, list[str]] = {}
+    treated: dict[tuple[str, str], list[str]] = {}
+    for f in corpus.formulas:
+        targets = [r.syndrome for r in crosswalk.get(f.name_zh, [])] + list(f.syndromes)
+        for p in f.functions:
+            principles[p] = _merge(principles.get(p, []), f.sources[:1])
+            rel("REALISED_BY", "Principle", f"principle:{p}", "Formula", f.id, sources=f.sources[:1])
+            for t in dict.fromkeys(targets):
+                treated[(t, p)] = _merge(treated.get((t, p), []), f.sources[:1])
+    for (t, p), srcs in treated.items():
+        rel("TREATED_BY", "Syndrome", f"syndrome:{t}", "Principle", f"principle:{p}", sources=srcs)
+    for h in corpus.herbs:
+        for p in h.functions:
+            principles[p] = _merge(principles.get(p, []), h.sources[:1])
+            rel("HAS_FUNCTION", "Herb", h.id, "Principle", f"principle:{p}", sources=h.sources[:1])
+    for name, srcs in sorted(principles.items()):
+        hant = to_traditional(name)
+        nodes["Principle"].append({"id": f"principle:{name}", "name_zh": name, "name_zh_hant": hant,
+                                   "names": name_keys(name, hant), "sources": srcs})
+    for r in corpus.disease_patterns:
+        rel("HAS_PATTERN", "Disease", f"disease:{r.disease}", "Syndrome", f"syndrome:{r.syndrome}",
+            formula=r.formula, sources=r.sources)
+    for r in corpus.families:
+        rel("VARIANT_OF", "Formula", f"formula:{r.variant}", "Formula", f"formula:{r.base}", relation=r.relation,
+            added=r.added, sources=r.sources)
 
 
 def _drug_rows(corpus: Corpus, nodes: dict[str, list[Row]], rel, names: NameIndex) -> None:

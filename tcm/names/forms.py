@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from opencc import OpenCC
-from pypinyin import Style, pinyin
 
 __all__ = [
     "PinyinResult",
@@ -95,6 +94,8 @@ def _same_letters(a: str, b: str) -> bool:
 def _readings(char: str) -> list[str]:
     if not ("\u4e00" <= char <= "\u9fff"):
         return []
+    from pypinyin import Style, pinyin  # imported when first needed: its phrase dictionary takes ~0.4 s to load
+
     out = pinyin(char, style=Style.TONE, heteronym=True)[0]
     return [r for r in out if r and r != char]
 
@@ -120,6 +121,8 @@ def to_pinyin(name_zh: str, reference: str | None = None) -> PinyinResult:
     chars = "".join(c for c in name_zh if "\u4e00" <= c <= "\u9fff")
     if not chars:
         return PinyinResult("", reference is None, "no Chinese characters")
+    from pypinyin import Style, pinyin
+
     first = [s[0] for s in pinyin(chars, style=Style.TONE)]
     first = _full_tone(chars, first)
     if reference is None or _same_letters(reference, "".join(first)):

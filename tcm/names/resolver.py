@@ -338,12 +338,20 @@ def _dedupe(items: list) -> list:
     return out
 
 
-@lru_cache(maxsize=4)
 def default_resolver(corpora_dir: str | None = None) -> NameResolver:
-    """The resolver for the configured corpus, built once per process."""
+    """The resolver for the configured corpus (the one of :mod:`tcm.context`), or for another corpus
+    folder; built once per process."""
+    if corpora_dir is None:
+        from tcm.context import default_context
+
+        return default_context().resolver
+    return _resolver_for(str(corpora_dir))
+
+
+@lru_cache(maxsize=4)
+def _resolver_for(corpora_dir: str) -> NameResolver:
     from pathlib import Path
 
-    from tcm.config import settings
     from tcm.corpora.io import load_corpus
 
-    return NameResolver(load_corpus(Path(corpora_dir) if corpora_dir else settings().corpora_dir))
+    return NameResolver(load_corpus(Path(corpora_dir)))

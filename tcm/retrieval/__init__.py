@@ -6,14 +6,13 @@ Python API::
     search("Astragalus root").hits[0].id        # 'herb:黄芪'
     search("四肢厥逆 脉微", k=5, type="formula")
 
-:func:`search` opens the index that ``tcm build`` wrote under ``data/retrieval/`` (once per
+:func:`search` opens the index that ``tcm build`` wrote under ``<data dir>/retrieval/`` (once per
 process) and refuses it with a one-line error when the corpus or the embedder has changed
 since. :class:`Retriever` builds, saves, loads, adds and deletes (by id or by source).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from tcm.retrieval.index import RetrievalError
@@ -35,31 +34,30 @@ def index_dir(data_dir: Path | None = None) -> Path:
 def build_index(progress=None, embedder: str | None = None, kind: str = "auto") -> dict[str, object]:
     """Build the index from the configured corpus and save it; returns what was built."""
     from tcm.config import settings
-    from tcm.corpora.io import load_corpus
-    from tcm.names import default_resolver
+    from tcm.context import default_context
 
     cfg = settings()
-    corpus = load_corpus(cfg.corpora_dir)
+    ctx = default_context()
+    corpus = ctx.corpus
     target = index_dir(cfg.data_dir)
     r = Retriever.build(corpus, cfg.corpora_dir, embedder, kind=kind, progress=progress,  # type: ignore[arg-type]
-                        cache_dir=target, resolver=default_resolver())
+                        cache_dir=target, resolver=ctx.resolver)
     r.save(target)
-    default_retriever.cache_clear()
+    if hasattr(r.embedder, "save_snapshot"):
+        r.embedder.save_snapshot()  # the next process loads the embedder from it (tcm/snapshot.py)
+    from tcm.context import default_context
+
+    default_context().forget_retriever()
     m = r.manifest
     return {"passages": m.passages, "vectors": m.vectors, "index_type": m.index_type, "embedder": m.embedder,
             "dim": m.dim, "corpus_hash": m.corpus_hash, "path": str(target)}
 
 
-@lru_cache(maxsize=1)
 def default_retriever() -> Retriever:
-    """The saved index for the configured corpus and embedder, opened once per process."""
-    from tcm.config import settings
-    from tcm.names import default_resolver
+    """The saved index for the configured corpus and embedder, opened once per process (:mod:`tcm.context`)."""
+    from tcm.context import default_context
 
-    cfg = settings()
-    r = Retriever.load(index_dir(cfg.data_dir), cfg.corpora_dir)  # checks the manifest before anything heavy
-    r.resolver = default_resolver()
-    return r
+    return default_context().retriever
 
 
 def search(query: str, k: int = 10, type: str = "any") -> SearchResult:

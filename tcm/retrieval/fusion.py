@@ -2,7 +2,7 @@
 
 RRF needs no calibration between BM25 scores and cosine similarities, which live on unrelated
 scales; a weight per list lets entity links count for more than either search. The evaluation
-(evals/retrieval/run.py) compares RRF with a weighted sum of min-max-normalised scores.
+(tcm/evals/retrieval.py) compares RRF with a weighted sum of min-max-normalised scores.
 """
 
 from __future__ import annotations

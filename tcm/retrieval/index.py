@@ -50,11 +50,9 @@ class RetrievalError(TCMError):
 
 def faiss_module():
     """faiss, or a one-line error naming the extra to install."""
-    try:
-        import faiss
-    except ImportError:
-        raise TCMError("dense search needs faiss: pip install -e '.[retrieval]' (faiss-cpu)") from None
-    return faiss
+    from tcm.optional import need
+
+    return need("faiss", "retrieval", "dense search", "faiss-cpu")
 
 
 def _forced_device() -> str:

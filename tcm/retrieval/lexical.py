@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 
-from tcm.errors import TCMError
 from tcm.names.forms import normalize_name, to_simplified
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
@@ -48,10 +47,9 @@ class Tokenizer:
     """Chinese (jieba, search mode, graph names as a user dictionary) and romanised words."""
 
     def __init__(self, words: Iterable[str] = ()) -> None:
-        try:
-            import jieba
-        except ImportError:
-            raise TCMError("lexical search needs jieba: pip install -e '.[retrieval]'") from None
+        from tcm.optional import need
+
+        jieba = need("jieba", "retrieval", "lexical search")
         jieba.setLogLevel(logging.WARNING)
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
@@ -98,6 +96,24 @@ class BM25:
 
     def __len__(self) -> int:
         return len(self.docs)
+
+    def __getstate__(self) -> dict:
+        """Postings as three flat arrays (one pickle object each, not two per term): loads ~10x faster."""
+        if self._stale:
+            self._build()
+        state = {**self.__dict__, "_postings": None, "_grams": None}
+        terms = list(self._postings)
+        lens = np.fromiter((len(self._postings[t][0]) for t in terms), dtype=np.int64, count=len(terms))
+        state["_csr"] = (terms, np.concatenate(([0], np.cumsum(lens))),
+                         np.concatenate([self._postings[t][0] for t in terms]) if terms else np.zeros(0, np.int32),
+                         np.concatenate([self._postings[t][1] for t in terms]) if terms else np.zeros(0, np.float32))
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        terms, offsets, idx, w = state.pop("_csr")
+        self.__dict__.update(state)
+        bounds = offsets.tolist()
+        self._postings = {t: (idx[a:b], w[a:b]) for t, a, b in zip(terms, bounds, bounds[1:], strict=False)}
 
     def add(self, pid: int, name_tokens: list[str], body_tokens: list[str]) -> None:
         tf: Counter[str] = Counter(body_tokens)

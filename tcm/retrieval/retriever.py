@@ -35,7 +35,7 @@ Mode = str  # "hybrid" | "lexical" | "dense"
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _FETCH = 60  # candidates per list before fusion
-# Fusion weights, tuned on the dev split (evals/retrieval/run.py). Dense similarity from the offline embedders
+# Fusion weights, tuned on the dev split (tcm/evals/retrieval.py). Dense similarity from the offline embedders
 # (USE v3, multilingual-e5-small) lowered recall at every weight tried, so by default it only fills a result
 # list the other signals leave short; TCM_DENSE_WEIGHT gives it a vote (for a stronger model, e.g. bge-m3).
 WEIGHTS = {"link": 2.0, "names": 2.0, "lexical": 1.0, "dense": 0.0}
@@ -203,6 +203,41 @@ class Retriever:
         (directory / "passages.jsonl.tmp").replace(directory / "passages.jsonl")
         self.tokenizer.save_userdict(directory / "userdict.txt")
         self.manifest.save(directory / "manifest.json")
+        self._save_state(directory)
+
+    # The passages and BM25 as Python objects (tcm/snapshot.py): parsing passages.jsonl and rebuilding the
+    # postings cost ~2 s of every cold `tcm search`; the pickle loads in a fraction of that. Keyed by the
+    # manifest (built_at, counts) and the code; passages.jsonl stays the source of truth.
+    def _state_key(self) -> str:
+        from tcm import snapshot
+
+        m = self.manifest
+        return snapshot.key(m.built_at, str(m.passages), str(m.vectors), str(m.next_pid), m.corpus_hash)
+
+    def _save_state(self, directory: Path) -> None:
+        import pickle
+
+        self.bm25.pids  # noqa: B018 - build the postings before they are saved
+        state = {"key": self._state_key(), "passages": self.passages, "pid_of": self.pid_of, "tokens": self._tokens,
+                 "name_sets": self._name_sets, "bm25": self.bm25}
+        tmp = directory / "state.pickle.tmp"
+        with tmp.open("wb") as f:
+            pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(directory / "state.pickle")
+
+    def _load_state(self, directory: Path) -> bool:
+        import pickle
+
+        try:
+            with (directory / "state.pickle").open("rb") as f:
+                state = pickle.load(f)
+            if state["key"] != self._state_key():
+                return False
+            self.passages, self.pid_of, self._tokens = state["passages"], state["pid_of"], state["tokens"]
+            self._name_sets, self.bm25 = state["name_sets"], state["bm25"]
+        except Exception:  # noqa: BLE001 - missing, stale or unreadable: read passages.jsonl instead
+            return False
+        return True
 
     @classmethod
     def load(cls, directory: Path, corpora_dir: Path | None = None, embedder: Embedder | str | None = None,
@@ -218,6 +253,8 @@ class Retriever:
         tokenizer = Tokenizer(w.split(" ")[0] for w in words if w)
         index = VectorIndex.load(directory / "dense.faiss", manifest.dim, manifest.index_type, manifest.removed_vectors)
         self = cls(emb, tokenizer, index, manifest, resolver)
+        if self._load_state(directory):
+            return self
         with (directory / "passages.jsonl").open(encoding="utf-8") as f:
             for line in f:
                 d = json.loads(line)

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
 
 from tcm.safety.engine import SafetyEngine
 from tcm.types import CheckResult, PatientFlags
@@ -15,16 +14,11 @@ from tcm.types import CheckResult, PatientFlags
 __all__ = ["SafetyEngine", "check", "default_engine"]
 
 
-@lru_cache(maxsize=1)
 def default_engine() -> SafetyEngine:
-    """The engine for the configured corpus, built once per process."""
-    from tcm.names import default_resolver
+    """The engine for the configured corpus, built once per process (:mod:`tcm.context`)."""
+    from tcm.context import default_context
 
-    resolver = default_resolver()
-    from tcm.config import settings
-    from tcm.corpora.io import load_corpus
-
-    return SafetyEngine(load_corpus(settings().corpora_dir), resolver)
+    return default_context().engine
 
 
 def check(

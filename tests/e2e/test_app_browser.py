@@ -239,3 +239,20 @@ def test_batch_upload_and_download(page, artifacts, tmp_path):
     assert "<html" in report.read_text(encoding="utf-8")[:500].lower()
     expect(page.locator("#tcm-batch-preview")).to_contain_text("麻黄汤")
     page.screenshot(path=str(artifacts / "07-batch.png"), full_page=True)
+
+
+def test_diagnose_tab_and_clinical_chat(page, artifacts):
+    page.get_by_role("tab", name=re.compile("Diagnose")).click()
+    page.locator("#tcm-dx-text textarea").fill("失眠多梦，心悸健忘，舌红少苔，脉细数")
+    page.locator("#tcm-dx-go").click()
+    out = page.locator("#tcm-dx-out")
+    expect(out).to_contain_text("【辨证】心阴虚证")
+    expect(out).to_contain_text("B04.01.01.03.03")
+    expect(out.locator("a[data-entity='formula:天王补心丹']").first).to_be_visible()
+    page.screenshot(path=str(artifacts / "07-diagnose-tab.png"), full_page=True)
+    page.get_by_role("tab", name=re.compile("Chat")).click()
+    ask(page, "What formula treats wind-cold exterior excess with no sweating?")
+    chat = page.locator("#tcm-chat")
+    expect(chat).to_contain_text("Formula: 麻黄汤")
+    expect(chat).to_contain_text("Differentiation: 太阳伤寒证")
+    page.screenshot(path=str(artifacts / "08-chat-clinical-reply.png"), full_page=True)

@@ -255,6 +255,13 @@ def test_formula_card_has_composition_with_doses_and_roles(handlers):
     assert "外感风寒表实证" in card and "《伤寒论》" in card and "恶寒发热" in card  # indications, source
 
 
+def test_formula_card_says_how_to_import_the_classics_when_absent(handlers):
+    card, _ = handlers.open_entity("formula:麻黄汤")
+    section = card[card.index("tcm-classics"):]
+    section = section[:section.index("</div></div>")]
+    assert "Classical sources" in section and "run `tcm classics import`" in section
+
+
 def test_syndrome_drug_and_source_cards(handlers):
     card, _ = handlers.open_entity("syndrome:外感风寒表实证")
     assert 'data-entity="formula:麻黄汤"' in card and 'data-entity="symptom:无汗而喘"' in card
@@ -333,7 +340,15 @@ def test_batch_errors_are_messages(handlers, tmp_path):
 def test_blocks_expose_the_api_the_load_test_uses(services, handlers):
     demo = build_app(services, handlers)
     public = {d.get("api_name") for d in demo.config["dependencies"] if d.get("api_visibility") == "public"}
-    assert {"chat", "search", "cypher", "analyze"} <= public
+    assert {"chat", "search", "cypher", "analyze", "diagnose"} <= public
+
+
+def test_diagnose_panel(handlers):
+    html, doc = handlers.diagnose("失眠多梦，心悸健忘，舌红少苔，脉细数", [], False)
+    assert "心阴虚证" in html and 'data-entity="formula:天王补心丹"' in html and "【辨证】" in html
+    assert doc["formulas"][0]["name_zh"] == "天王补心丹" and doc["syndromes"][0]["code"] == "B04.01.01.03.03"
+    html, doc = handlers.diagnose("   ", [], False)
+    assert "tcm-error" in html and doc == {}
 
 
 def test_parse_auth():
@@ -369,9 +384,8 @@ def test_cli_app_help_and_missing_gradio():
     p = subprocess.run([sys.executable, "-m", "tcm.cli", "app", "--help"], capture_output=True, text=True, cwd=REPO,
                        env=env, timeout=120)
     assert p.returncode == 0 and "--host" in p.stdout and "--auth" in p.stdout and "--port" in p.stdout
-    hide = ("import sys, importlib.util as u; f = u.find_spec; "
-            "u.find_spec = lambda n, *a: None if n == 'gradio' else f(n, *a); "
+    hide = ("import sys; sys.modules['gradio'] = None; "  # import gradio now raises ImportError
             "sys.argv = ['tcm', 'app']; from tcm.cli import main; main()")
     p = subprocess.run([sys.executable, "-c", hide], capture_output=True, text=True, cwd=REPO, env=env, timeout=120)
     assert p.returncode == 1
-    assert p.stderr.strip().splitlines() == ["error: tcm app needs gradio: pip install -e '.[app]'"]
+    assert p.stderr.strip().splitlines() == ["error: tcm app needs gradio: pip install 'tcm[app]'"]

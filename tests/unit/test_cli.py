@@ -61,7 +61,7 @@ def test_query_with_params(data_dir):
     "args, message",
     [
         (["graph", "query", "CREATE (n:Herb {id:'x'})"], "read-only"),
-        (["graph", "query", "MATCH (n RETURN n"], "Parser exception"),
+        (["graph", "query", "MATCH (n RETURN n"], "unclosed '('"),
         (["graph", "query", "MATCH (n) RETURN n", "--param", "oops"], "expected k=v"),
         (["graph", "composition", "没有这个方"], "no formula named"),
         (["graph", "formulas"], "give either --herb"),

@@ -63,3 +63,40 @@ def test_model_answers_are_scored_by_their_letter(corpus, embedded_store):
     res = mcq_suite(a, items, use_model=True)
     assert (res["n"], res["answered"], res["accuracy"], res["accuracy_when_answered"]) == (3, 2, 0.3333, 0.5)
     assert res["by_set"]["s"] == {"n": 2, "answered": 1, "accuracy": 0.5, "accuracy_when_answered": 1.0}
+
+
+class LetterBiased(Generator):
+    """A stand-in model with letter scores: it rates "A" far above the rest whatever it reads, and the right
+    option (the one whose text is in the question) a little above the others."""
+
+    def __init__(self) -> None:
+        self.info = GeneratorInfo(backend="transformers", model="biased-test-double")
+
+    def stream(self, prompt):
+        yield "A"
+
+    def letter_scores(self, prompt, letters):
+        import re
+
+        q = prompt.question
+        scores = {k: -5.0 for k in letters}
+        scores["A"] = -0.5  # the bias
+        for k in letters:
+            m = re.search(rf"^{k}\. (.+)$", q, re.M)
+            if m and m.group(1) != "N/A" and m.group(1) in q.split("\n")[0]:
+                scores[k] += 2.0  # what the content says
+        return scores
+
+
+def test_calibration_removes_letter_bias(corpus, embedded_store):
+    from tcm.assistant import Assistant
+    from tcm.safety import SafetyEngine
+
+    engine = SafetyEngine(corpus)
+    a = Assistant(embedded_store, engine.resolver, engine, LetterBiased())
+    items = [("s", "答案是麻黄", {"A": "桂枝", "B": "甘草", "C": "麻黄"}, "C"),
+             ("s", "答案是甘草", {"A": "桂枝", "B": "甘草", "C": "麻黄"}, "B"),
+             ("s", "答案是桂枝", {"A": "桂枝", "B": "甘草", "C": "麻黄"}, "A")]
+    res = mcq_suite(a, items, use_model=True)
+    assert res["accuracy"] == 0.3333 and res["letters"]["raw"] == {"A": 3}  # raw: "A" every time
+    assert res["calibrated"]["accuracy"] == 1.0 and res["letters"]["calibrated"] == {"A": 1, "B": 1, "C": 1}

@@ -288,7 +288,7 @@ def test_vector_index_kinds_add_remove_save(kind, tmp_path):
 def test_exact_torch_search_path_matches_faiss(monkeypatch):
     """The GPU path (torch sees CUDA, faiss does not) run on the CPU: same answers as FAISS."""
     need_retrieval_extra()
-    torch = pytest.importorskip("torch", reason="torch is in the retrieval extra")
+    torch = pytest.importorskip("torch", reason="torch comes with the st and llm extras")
     from tcm.retrieval import index as index_mod
 
     rng = np.random.default_rng(1)

@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 from tcm.safety import SafetyEngine
 
-RUNNER = Path(__file__).resolve().parents[2] / "evals" / "safety" / "run.py"
 MIN = 0.98
 
 
 def _runner():
-    spec = importlib.util.spec_from_file_location("safety_eval_run", RUNNER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from tcm.evals import safety
+
+    return safety
 
 
 def _assert_scores(res: dict) -> None:

@@ -15,16 +15,18 @@ from pathlib import Path
 
 import yaml
 
+from tcm.corpora.english_names import add_derived_names
 from tcm.corpora.io import CURATED_ONLY, FILES, Corpus, check_references, read_records, write_corpus
 from tcm.corpora.rules import root_of
 from tcm.corpora.summaries import formula_summaries, herb_summaries
 from tcm.errors import CorpusError, DatasetError
+from tcm.resources import resource_dir
 from tcm.types import DoseRangeRow, Herb, IncompatibilityRow, LactationRow, Source, VersePair
 
-OVERRIDES = Path(__file__).resolve().parents[3] / "corpora" / "overrides"
+OVERRIDES = resource_dir("corpora") / "overrides"
 
 
-STEPS = 6
+STEPS = 7
 
 
 def run_import(datasets_dir: Path, corpora_dir: Path, overrides: Path = OVERRIDES,
@@ -76,6 +78,7 @@ def run_import(datasets_dir: Path, corpora_dir: Path, overrides: Path = OVERRIDE
 
     _add_common_names(herbs, overrides / "herb_common_names.yaml", notes)
     _add_written_names(herbs, aliases, resolve, notes)
+    add_derived_names(herbs, notes)  # last: names curated or read from data sets come first
     _add_categories(herbs, symmap)
 
     step("rule tables and summaries")
@@ -128,6 +131,14 @@ def run_import(datasets_dir: Path, corpora_dir: Path, overrides: Path = OVERRIDE
         monograph=sorted(ph.monograph, key=lambda r: r.herb),
         verse_pairs=verse_pairs,
     )
+    step("clinical graph: signs, crosswalk, families")
+    from tcm.corpora.importers.clinical import import_clinical
+
+    ci = import_clinical(datasets_dir, overrides, corpus.formulas, corpus.syndromes, corpus.diseases, corpus.herbs)
+    notes += ci.report
+    for kind in ("signs", "syndrome_signs", "formula_signs", "herb_signs", "crosswalk", "families",
+                 "disease_patterns"):
+        setattr(corpus, kind, getattr(ci, kind))
     for kind in CURATED_ONLY:  # hand-curated tables: their master copy is corpora/ itself
         rel, model = FILES[kind]
         setattr(corpus, kind, [r for _, r in read_records(overrides.parent / rel, model, label=f"corpora/{rel}")])

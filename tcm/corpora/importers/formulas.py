@@ -25,6 +25,7 @@ from tcm.corpora.importers.gbt import import_gbt, name_index
 from tcm.errors import CorpusError, DatasetError
 from tcm.names.doses import parse_dose, split_trailing_dose
 from tcm.names.forms import strip_processing, to_pinyin, to_traditional
+from tcm.resources import resource_dir
 from tcm.types import Formula, Ingredient, Source, Symptom, Syndrome
 
 __all__ = [
@@ -49,9 +50,8 @@ CHECK_SHEET = "经方"
 SOURCE_ID = "fangjixue"
 ROLES_SOURCE_ID = "fangjixue-textbook-roles"
 CURATED = "curated"
-_REPO = Path(__file__).resolve().parents[3]
-DEFAULT_OVERRIDES = _REPO / "corpora" / "overrides" / "formulas.yaml"
-DEFAULT_ALIASES = _REPO / "corpora" / "overrides" / "herb_aliases.yaml"
+DEFAULT_OVERRIDES = resource_dir("corpora") / "overrides" / "formulas.yaml"
+DEFAULT_ALIASES = resource_dir("corpora") / "overrides" / "herb_aliases.yaml"
 
 Resolver = Callable[[str, str], "str | None"]
 _ROLES = {"君": "君", "臣": "臣", "佐": "佐", "使": "使", "佐使": "使"}

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from tcm.config import datasets_dir
 from tcm.corpora.importers.symmap import SOURCE_ID as SYMMAP_SOURCE
 from tcm.corpora.importers.symmap import SymmapHerb, load_symmap, preferred_latin
 from tcm.corpora.summaries import herb_summaries
@@ -29,6 +30,7 @@ from tcm.names.forms import (
     to_pinyin,
     to_traditional,
 )
+from tcm.resources import resource_dir
 from tcm.types import FLAVOURS, MERIDIANS, DoseRangeRow, Herb, MonographStatement, PregnancyRow, ToxicityRow
 
 __all__ = [
@@ -47,7 +49,7 @@ __all__ = [
 
 CHP_FILE = Path("pharmacopoeia") / "chp_herb_monographs.txt"
 SOURCE_ID = "chp-2010"
-DEFAULT_OVERRIDES = Path(__file__).resolve().parents[3] / "corpora" / "overrides" / "herbs.yaml"
+DEFAULT_OVERRIDES = resource_dir("corpora") / "overrides" / "herbs.yaml"
 OCR_FIXES = DEFAULT_OVERRIDES.with_name("ocr_fixes.yaml")
 
 # 乌头 group: the book lists these five together in every 乌头 incompatibility clause
@@ -1051,7 +1053,7 @@ if __name__ == "__main__":  # pragma: no cover - a manual report
     root = (
         Path(sys.argv[1])
         if len(sys.argv) > 1
-        else Path(__file__).resolve().parents[4] / "shared" / "datasets"
+        else datasets_dir()
     )
     res = import_pharmacopoeia(root)
     print(quality_report(res))

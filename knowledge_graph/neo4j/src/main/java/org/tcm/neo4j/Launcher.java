@@ -28,6 +28,11 @@ import org.neo4j.io.ByteUnit;
  * Bolt listens on 127.0.0.1 only, HTTP/HTTPS are off. Prints
  * {@code NEO4J READY bolt://127.0.0.1:PORT} when Bolt accepts connections, then blocks
  * until SIGTERM/SIGINT, which shuts the DBMS down cleanly via a shutdown hook.
+ *
+ * <p>Security (defence in depth behind the project's read-only query guard): LOAD CSV may not
+ * read local files ({@code dbms.security.allow_csv_import_from_file_urls=false}); every
+ * transaction ends after {@code db.transaction.timeout} (env NEO4J_TX_TIMEOUT_S, default 120 s)
+ * and may use at most {@code db.memory.transaction.max} (env NEO4J_TX_MEMORY_MB, default 256).
  */
 public final class Launcher {
     public static void main(String[] args) throws Exception {
@@ -35,6 +40,8 @@ public final class Launcher {
         int port = Integer.parseInt(arg(args, 1, "NEO4J_PORT", "7687"));
         String password = System.getenv("NEO4J_PASSWORD");
         boolean auth = password != null && !password.isEmpty();
+        long txTimeout = Long.parseLong(env("NEO4J_TX_TIMEOUT_S", "120"));
+        long txMemory = Long.parseLong(env("NEO4J_TX_MEMORY_MB", "256"));
 
         DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
                 .setConfig(BoltConnector.enabled, true)
@@ -46,6 +53,9 @@ public final class Launcher {
                 .setConfig(GraphDatabaseSettings.auth_minimum_password_length, 1)
                 .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(256))
                 .setConfig(GraphDatabaseSettings.udc_enabled, false) // no usage reports home
+                .setConfig(GraphDatabaseSettings.allow_file_urls, false) // LOAD CSV FROM 'file:///…' refused
+                .setConfig(GraphDatabaseSettings.transaction_timeout, Duration.ofSeconds(txTimeout))
+                .setConfig(GraphDatabaseSettings.memory_transaction_max_size, ByteUnit.mebiBytes(txMemory))
                 // Bolt otherwise waits 2 x 5 s on shutdown for (already checkpointed) clients.
                 .setConfig(BoltConnectorInternalSettings.thread_pool_shutdown_wait_time, Duration.ofSeconds(1))
                 .setConfig(BoltConnectorInternalSettings.connection_shutdown_wait_time, Duration.ofSeconds(1))
@@ -84,6 +94,11 @@ public final class Launcher {
                 throw e;
             }
         }
+    }
+
+    private static String env(String name, String dflt) {
+        String v = System.getenv(name);
+        return v == null || v.isEmpty() ? dflt : v;
     }
 
     private static String arg(String[] args, int i, String env, String dflt) {

@@ -1,9 +1,9 @@
 """Safety-engine evaluation: hand-written cases (cases.jsonl) scored per finding kind.
 
-    .venv/bin/python evals/safety/run.py                 # table + failing cases
-    .venv/bin/python evals/safety/run.py --json out.json # also write the figures
-    .venv/bin/python evals/safety/run.py --strict --min 0.98   # exit 1 if any kind is below
-    .venv/bin/python evals/safety/run.py --class lactation     # one class of cases
+    python -m tcm.evals.safety                 # table + failing cases
+    python -m tcm.evals.safety --json out.json # also write the figures
+    python -m tcm.evals.safety --strict --min 0.98   # exit 1 if any kind is below
+    python -m tcm.evals.safety --class lactation     # one class of cases
 
 A case says which findings must appear (``expect``: kind + items, matched as a set) and which
 kinds must not (``forbid``). Per kind: TP = expected finding present; FN = expected finding
@@ -24,8 +24,10 @@ import json
 import sys
 from pathlib import Path
 
+from tcm.resources import resource_dir
+
 KINDS = ("incompatibility_18", "antagonism_19", "pregnancy", "lactation", "dose", "toxicity", "herb_drug", "red_flag")
-CASES = Path(__file__).with_name("cases.jsonl")
+CASES = resource_dir("evals") / "safety" / "cases.jsonl"  # evals/safety/cases.jsonl, shipped in the wheel
 
 
 def load_cases(path: Path = CASES) -> list[dict]:

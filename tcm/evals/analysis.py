@@ -1,7 +1,7 @@
 """Top-1 formula accuracy of `tcm analyze` on the project's evaluation set (evals/analysis/cases.jsonl).
 
 Prints accuracy overall, per kind and per source (hand-written / derived), top-3 accuracy,
-the row statuses, and every miss. Run: .venv/bin/python evals/analysis/run.py [--json]
+the row statuses, and every miss. Run: python -m tcm.evals.analysis [--json]
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter, defaultdict
-from pathlib import Path
 
 from tcm.analysis import analyze_texts
+from tcm.resources import resource_dir
 
-HERE = Path(__file__).resolve().parent
+HERE = resource_dir("evals") / "analysis"  # evals/analysis/, shipped in the wheel
 
 
 def evaluate(cases: list[dict]) -> dict:

@@ -4,12 +4,12 @@ The queries (queries.jsonl, written by the project) name the graph ids a practit
 accept as the right answer. Every third query of each kind is in the ``dev`` split (used to
 tune fusion weights and choose the embedder); the rest are ``test``.
 
-    .venv/bin/python evals/retrieval/run.py                    # default embedder, all modes, all queries
-    .venv/bin/python evals/retrieval/run.py --embedder e5 --split test --failures
-    .venv/bin/python evals/retrieval/run.py --embedder st:/path/to/model --modes dense
-    .venv/bin/python evals/retrieval/run.py --fusers rrf,sum --markdown
+    python -m tcm.evals.retrieval                    # default embedder, all modes, all queries
+    python -m tcm.evals.retrieval --embedder e5 --split test --failures
+    python -m tcm.evals.retrieval --embedder st:/path/to/model --modes dense
+    python -m tcm.evals.retrieval --fusers rrf,sum --markdown
 
-The index is built in memory from corpora/ (vectors cached under data/retrieval/, keyed by model).
+The index is built in memory from corpora/ (vectors cached under <data dir>/retrieval/, keyed by model).
 """
 
 from __future__ import annotations
@@ -22,19 +22,18 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
-
-from tcm.corpora.io import load_corpus  # noqa: E402
-from tcm.retrieval import Retriever  # noqa: E402
-from tcm.retrieval.embedders import get_embedder  # noqa: E402
+from tcm.config import settings
+from tcm.corpora.io import load_corpus
+from tcm.resources import resource_dir
+from tcm.retrieval import Retriever, index_dir
+from tcm.retrieval.embedders import get_embedder
 
 KINDS = ["zh_name", "traditional", "pinyin", "latin", "en_name", "en_desc", "zh_desc", "misspelling"]
 
 
 def load_queries(split: str) -> list[dict]:
-    rows = [json.loads(x) for x in (REPO / "evals/retrieval/queries.jsonl").read_text(encoding="utf-8").splitlines()
-            if x.strip()]
+    path = resource_dir("evals") / "retrieval" / "queries.jsonl"
+    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
     return [q for q in rows if split == "all" or q["split"] == split]
 
 
@@ -68,8 +67,8 @@ def evaluate(r: Retriever, queries: list[dict], mode: str) -> dict:
 
 def suite(modes: tuple[str, ...] = ("lexical", "dense", "hybrid")) -> dict:
     """For `tcm eval`: every query in each mode with the default embedder, failures counted rather than listed."""
-    emb = get_embedder(None)
-    r = Retriever.build(load_corpus(REPO / "corpora"), REPO / "corpora", emb, cache_dir=REPO / "data" / "retrieval")
+    emb, cfg = get_embedder(None), settings()
+    r = Retriever.build(load_corpus(cfg.corpora_dir), cfg.corpora_dir, emb, cache_dir=index_dir(cfg.data_dir))
     r.links("warm up")
     queries = load_queries("all")
     out: dict = {"embedder": emb.name, "queries": len(queries)}
@@ -90,10 +89,11 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="write all figures here")
     args = ap.parse_args()
 
-    corpus = load_corpus(REPO / "corpora")
+    cfg = settings()
+    corpus = load_corpus(cfg.corpora_dir)
     emb = get_embedder(args.embedder)
     t = time.perf_counter()
-    r = Retriever.build(corpus, REPO / "corpora", emb, cache_dir=REPO / "data" / "retrieval")
+    r = Retriever.build(corpus, cfg.corpora_dir, emb, cache_dir=index_dir(cfg.data_dir))
     build_s = time.perf_counter() - t
     r.links("warm up")  # the resolver's entity index is built on first use
     queries = load_queries(args.split)

@@ -1,0 +1,345 @@
+"""Search and citation over the classical library: lexical (FTS5 BM25 over jieba tokens and character
+bigrams), dense (the project's default embedder), the graph's formulas a query names, a clause asked
+for by number, and the books a query names — fused by weighted reciprocal rank.
+
+English questions reach classical Chinese two ways: the multilingual dense model, and the
+bilingual glossary read backwards (``'aversion to cold'`` → 恶寒, ``'no sweating'`` → 无汗), with
+formula and herb names through the name layer (``'Ephedra Decoction'`` → 麻黄汤).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+from tcm.classics.importer import ALIASES, passage_tokens, tokenizer
+from tcm.classics.parse import normalise
+from tcm.classics.store import Library, library_dir
+from tcm.classics.vocab import classical_terms, english_classical_terms
+from tcm.errors import ClassicsError
+from tcm.types import ClassicHit, ClassicSearchResult
+
+_FETCH = 80
+WEIGHTS = {"cover": 1.0, "bm25": 0.3, "dense": 0.3, "link": 0.5, "clause": 3.0, "book": 0.3}
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_CLAUSE_ZH = re.compile(r"第\s*([0-9]{1,3}|[一二三四五六七八九十百]{1,6})\s*条")
+_CLAUSE_EN = re.compile(r"\b(?:clause|article|line|paragraph|no\.?|#)\s*(\d{1,3})\b", re.I)
+_BOOKS_EN = """
+伤寒论=shang han lun|shanghan lun|shanghanlun|cold damage
+金匮要略方论=jin gui yao lue|jingui yaolue|jin gui|jingui|golden cabinet|golden chamber
+黄帝内经素问=su wen|suwen|plain questions|basic questions
+黄帝内经灵枢集注=ling shu|lingshu|spiritual pivot
+八十一难经=nan jing|nanjing|difficult issues|difficult classic
+神农本草经=shennong|shen nong|divine farmer|divine husbandman
+温病条辨=wen bing tiao bian|wenbing tiaobian|warm diseases
+温热经纬=wen re jing wei|warp and weft
+医林改错=yi lin gai cuo|yilin gaicuo|correction of errors
+脾胃论=pi wei lun|piwei lun|treatise on the spleen and stomach
+太平惠民和剂局方=he ji ju fang|heji jufang|imperial grace|pharmacy service
+汤头歌诀=tang tou ge jue|tangtou gejue|formula songs|decoction rhymes
+本草纲目=ben cao gang mu|bencao gangmu|compendium of materia medica
+"""
+#: English names of the books (and common romanisations), lower-case, for English questions.
+BOOKS_EN = {alias: title for line in _BOOKS_EN.strip().splitlines() for title, names in [line.split("=")]
+            for alias in names.split("|")}
+_EN_STOP = frozenset(
+    "a an and are as at be by does do for from has have how in into is it its of on or that the this to with which "
+    "what when where who whom why say says said book classic text passage clause treat treats treated patient "
+    "someone person one according".split())
+
+
+def citation(book: str, section: str, clause: int | None) -> str:
+    """《伤寒论》第35条; 《金匮要略方论》·痉湿暍病脉证第二 第3条 (its clauses restart each chapter); 《书》·篇名."""
+    if clause is not None and book == "伤寒论":
+        return f"《{book}》第{clause}条"
+    if clause is not None:
+        return f"《{book}》·{section} 第{clause}条" if section and section != book else f"《{book}》第{clause}条"
+    return f"《{book}》·{section}" if section and section != book else f"《{book}》"
+
+
+# ------------------------------------------------------------------ English → classical Chinese terms
+@lru_cache(maxsize=1)
+def _inverse_glossary() -> dict[str, list[str]]:
+    """English word n-gram → the glossary's Chinese compounds it glosses (compounds first, tighter glosses first)."""
+    from tcm.retrieval.glossary import glossary
+    from tcm.retrieval.lexical import stem
+
+    ranked: dict[str, list[tuple[int, int, str]]] = {}
+    for zh, en in glossary().items():
+        words = [stem(w) for w in re.findall(r"[a-z]+", en.lower()) if w not in _EN_STOP]
+        for n in range(1, min(4, len(words)) + 1):
+            for i in range(len(words) - n + 1):
+                ranked.setdefault(" ".join(words[i : i + n]), []).append((0 if len(zh) > 1 else 1, len(words), zh))
+    return {k: [zh for *_, zh in sorted(v)] for k, v in ranked.items()}
+
+
+def english_terms(query: str, per_phrase: int = 2) -> list[str]:
+    """Chinese terms for an English question: longest glossary phrase first at each word."""
+    from tcm.retrieval.lexical import stem
+
+    inv = _inverse_glossary()
+    words = [stem(w) for w in re.findall(r"[a-z]+", query.lower()) if w not in _EN_STOP]
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(4, len(words) - i), 0, -1):
+            zh = inv.get(" ".join(words[i : i + n]))
+            if zh:
+                out += zh[:per_phrase]
+                i += n
+                break
+        else:
+            i += 1
+    return list(dict.fromkeys(out))
+
+
+def _cn_int(s: str) -> int:
+    from tcm.classics.parse import _cn_int as conv
+
+    return int(s) if s.isdigit() else conv(s)
+
+
+class ClassicsSearcher:
+    """The library opened for search: SQLite, the tokenizer, the resolver and (lazily) the dense index."""
+
+    def __init__(self, root: Path | None = None, embedder: str | None = None) -> None:
+        self.lib = Library(root or library_dir())
+        self.books = self.lib.books()
+        if not self.books:
+            raise ClassicsError("the classical library is empty: run `tcm classics import`")
+        self.titles = {b["title"]: b["book_id"] for b in self.books}
+        self._tok = None
+        self._dense = None
+        self._emb = None
+        self._embedder_spec = embedder
+        self._lock = threading.Lock()
+        self._search_lock = threading.RLock()
+        self.version = self.lib.get_meta("version")
+
+    # ------------------------------------------------------------------ parts
+    @property
+    def tok(self):
+        if self._tok is None:
+            self._tok = tokenizer()
+        return self._tok
+
+    def dense_ready(self) -> bool:
+        return any(b["status"] == "done" for b in self.books)
+
+    def _dense_index(self):
+        with self._lock:
+            if self._dense is None:
+                from tcm.retrieval.embedders import get_embedder
+                from tcm.retrieval.index import VectorIndex
+
+                ids, vecs, _name = self.lib.load_vectors()
+                if not len(ids):
+                    self._dense = False
+                    return None
+                spec = self.lib.get_meta("embedder_spec")
+                self._emb = get_embedder(self._embedder_spec or spec)
+                if self._emb.dim != vecs.shape[1]:
+                    raise ClassicsError(f"the library's vectors have {vecs.shape[1]} dimensions, embedder "
+                                        f"{self._emb.name} {self._emb.dim}: run `tcm classics import --force`")
+                index = VectorIndex(vecs.shape[1], "auto", expected=len(ids))
+                index.add(vecs, ids)
+                self._dense = index
+            return self._dense or None
+
+    def named_books(self, query: str) -> list[str]:
+        """Book ids the query names: 《伤寒论》, 伤寒论, 金匮, Shang Han Lun, Golden Cabinet …"""
+        found: list[str] = []
+        norm = normalise(query)
+        for title, bid in sorted(self.titles.items(), key=lambda kv: -len(kv[0])):
+            if title in norm and not any(title in self.lib.book(f)["title"] for f in found):
+                found.append(bid)
+        for alias, title in ALIASES.items():
+            if alias in norm and title in self.titles and self.titles[title] not in found:
+                found.append(self.titles[title])
+        low = " ".join(re.findall(r"[a-z]+", query.lower()))
+        for alias, title in sorted(BOOKS_EN.items(), key=lambda kv: -len(kv[0])):
+            if re.search(rf"\b{alias}\b", low) and title in self.titles and self.titles[title] not in found:
+                found.append(self.titles[title])
+        return found
+
+    def _names(self, query: str) -> tuple[list[str], list[str]]:
+        """(graph ids of the formulas and herbs the query names, their Chinese names), in any language."""
+        from tcm.names import default_resolver
+
+        herbs, _drugs, others = default_resolver().scan_all(query)
+        formulas = [f"formula:{v}" for kind, v, _ in others if kind == "formula"] + [f"herb:{h.name_zh}" for h in herbs]
+        names = [v for kind, v, _ in others if kind == "formula"] + [h.name_zh for h in herbs]
+        return formulas, names
+
+    # ------------------------------------------------------------------ search
+    def search(self, query: str, k: int = 10, dense: bool = True) -> ClassicSearchResult:
+        """The passages best matching ``query``, best first (one search at a time: the app calls from threads)."""
+        with self._search_lock:
+            return self._search(query, k, dense)
+
+    def _search(self, query: str, k: int, dense: bool) -> ClassicSearchResult:
+        query = (query or "").strip()
+        if not query:
+            raise ClassicsError("empty query")
+        if not 1 <= k <= 200:
+            raise ClassicsError("k must be between 1 and 200")
+        books = self.named_books(query)
+        formulas, names = self._names(query)
+        zh = " ".join(normalise(r) for r in _CJK_RUN.findall(_CLAUSE_ZH.sub(" ", query)))
+        for bid in books:  # the book's own name is not content
+            zh = zh.replace(self.lib.book(bid)["title"], " ")
+        for alias in ALIASES:
+            zh = zh.replace(alias, " ")
+        en_terms = (english_classical_terms(query) + english_terms(query)) if re.search(r"[A-Za-z]{3,}", query) else []
+        runs = [r for r in zh.split() if r] + [normalise(t) for t in classical_terms(zh) + en_terms + names]
+        terms = [t for r in runs for t in passage_tokens(self.tok, r).split()]
+        grams = {r[i : i + 2] for r in runs for i in range(len(r) - 1)} | {r for r in runs if len(r) == 1}
+        # candidates from every signal, then one additive score (see WEIGHTS): coverage of the query's
+        # bigrams is the backbone (BM25 alone prefers a short passage repeating one term over the clause
+        # that has them all), BM25 and dense similarity refine it, links and a named clause lift.
+        feats: dict[int, dict[str, float]] = {}
+
+        def put(pid: int, name: str, value: float) -> None:
+            f = feats.setdefault(pid, {})
+            f[name] = max(f.get(name, 0.0), value)
+
+        if terms:
+            for lst in [self.lib.lexical(terms, _FETCH)] + ([self.lib.lexical(terms, _FETCH, books)] if books else []):
+                top = max((sc for _, sc in lst), default=1.0) or 1.0
+                for p, sc in lst:
+                    put(p, "bm25", sc / top)
+        if formulas:
+            for f in formulas:  # a formula's clauses; a herb's own entry (its monograph), at half the weight
+                herb = f.startswith("herb:")
+                for p, role in self.lib.links_of(f, ("origin",) if herb else ("origin", "indication"), 400):
+                    put(p, "link", (0.5 if herb else 1.0) * (1.0 if role == "origin" else 0.7))
+        clause = _CLAUSE_ZH.search(query) or _CLAUSE_EN.search(query)
+        if clause:
+            n = _cn_int(clause.group(1))
+            target = books or [self.titles[t] for t in ("伤寒论",) if t in self.titles]
+            for p in (p for b in target for p in self.lib.clause(b, n)):
+                put(p, "clause", 1.0)
+        if dense and self.dense_ready() and (index := self._dense_index()) is not None:
+            qv = self._emb.embed_queries([query])
+            scores, ids = index.search(qv, _FETCH * (4 if books else 1))
+            got = [(int(i), float(sc)) for i, sc in zip(ids[0], scores[0], strict=True) if i >= 0]
+            if got:
+                hi, lo = got[0][1], got[-1][1]
+                for p, sc in got:
+                    put(p, "dense", (sc - lo) / (hi - lo) if hi > lo else 1.0)
+        rows = self.lib.passages(feats)
+        bookset = set(books)
+        for p, f in feats.items():
+            text = normalise(rows[p]["text"]) if p in rows else ""
+            f["cover"] = sum(1 for g in grams if g in text) / len(grams) if grams else 0.0
+            f["book"] = 1.0 if rows.get(p, {}).get("book_id") in bookset else 0.0
+        scored = sorted(((sum(WEIGHTS[n] * v for n, v in f.items()), p) for p, f in feats.items()),
+                        key=lambda t: (-t[0], t[1]))
+        fused = [(str(p), sc) for sc, p in scored[:k]]
+        pids = [int(p) for p, _ in fused]
+        rows = self.lib.passages(pids)
+        ents = self.lib.entities_of(pids)
+        hits = []
+        for p, score in fused:
+            r = rows.get(int(p))
+            if r is None:
+                continue
+            hits.append(_hit(r, score, ents.get(int(p), [])))
+        return ClassicSearchResult(query=query, terms=list(dict.fromkeys(terms))[:40],
+                                   books=[self.lib.book(b)["title"] for b in books], hits=hits)
+
+    def formula_clauses(self, formula: str, limit: int = 5) -> list[ClassicHit]:
+        """The passages a formula comes from (its composition clause first), then those that prescribe it."""
+        with self._search_lock:
+            return self._formula_clauses(formula, limit)
+
+    def _formula_clauses(self, formula: str, limit: int) -> list[ClassicHit]:
+        links = self.lib.links_of(f"formula:{formula}", ("origin", "indication"), 200)
+        origin = [p for p, r in links if r == "origin"]
+        # the first origin clause of each book, books in library order; then indications
+        seen_books: set[int] = set()
+        first = []
+        for p in sorted(origin):
+            if p // 1_000_000 not in seen_books:
+                seen_books.add(p // 1_000_000)
+                first.append(p)
+        rest = [p for p, r in links if p not in first and r == "indication"]
+        pids = (first + rest)[:limit]
+        rows = self.lib.passages(pids)
+        ents = self.lib.entities_of(pids)
+        return [_hit(rows[p], 0.0, ents.get(p, [])) for p in pids if p in rows]
+
+
+def _hit(r: dict, score: float, entities: list[str]) -> ClassicHit:
+    return ClassicHit(book=r["title"], book_id=r["book_id"], section=r["section"] or "", clause=r["clause"],
+                      dynasty=r["dynasty"] or "", author=r["author"] or "", year=r["year"] or "", text=r["text"],
+                      citation=citation(r["title"], r["section"] or "", r["clause"]), passage_id=r["pid"],
+                      score=round(float(score), 6), entities=sorted(entities))
+
+
+_SEARCHER: ClassicsSearcher | None = None
+_SEARCHER_LOCK = threading.Lock()
+
+
+def default_searcher() -> ClassicsSearcher:
+    """The configured library, opened once per process (reopened when an import changed it)."""
+    global _SEARCHER
+    with _SEARCHER_LOCK:
+        root = library_dir()
+        if _SEARCHER is not None and (_SEARCHER.lib.root != root or not _SEARCHER.lib.db_path.exists()
+                                      or _SEARCHER.lib.get_meta("version") != _SEARCHER.version):
+            _SEARCHER = None
+        if _SEARCHER is None:
+            _SEARCHER = ClassicsSearcher(root)
+        return _SEARCHER
+
+
+def search_classics(query: str, k: int = 10) -> ClassicSearchResult:
+    """Search the classical library (see the module docstring)."""
+    return default_searcher().search(query, k=k)
+
+
+def library_available() -> bool:
+    return (library_dir() / "library.sqlite").exists()
+
+
+def formula_clauses(formula: str, limit: int = 5) -> list[ClassicHit]:
+    """The classical passages a formula comes from; empty when the library is not imported."""
+    if not library_available():
+        return []
+    try:
+        return default_searcher().formula_clauses(formula, limit)
+    except ClassicsError:
+        return []
+
+
+
+def clause_excerpt(hit: ClassicHit, name: str | None = None, limit: int = 120) -> str:
+    """The clause's statement without its number, up to the end of the sentence that names the formula
+    (the composition and method that follow are left out), at most ``limit`` characters."""
+    text = re.sub(r"^\s*(?:\d{1,4}[．.]|[一二三四五六七八九十百]{1,5}、)\s*", "", hit.text)
+    end = -1
+    if name:
+        at = normalise(text).find(normalise(name))
+        if at >= 0:
+            end = text.find("。", at)
+    if end < 0:
+        end = text.find("。")
+    out = text[: end + 1] if 0 <= end < limit else text[:limit]
+    return out if len(out) == len(text) or out.endswith("。") else out + "…"
+
+
+def source_clauses(formula: str, classical_source: str | None = None, limit: int = 1) -> list[ClassicHit]:
+    """The clause(s) a formula comes from: its composition clause in the book the graph names as its source
+    (《伤寒论》 → 第35条 for 麻黄汤), else in any book; empty when the library is absent or has none."""
+    hits = formula_clauses(formula, limit=20)
+    if not hits:
+        return []
+    want = ALIASES.get((classical_source or "").strip("《》 "), (classical_source or "").strip("《》 "))
+    searcher = default_searcher()
+    with searcher._search_lock:
+        origin = {p for p, _r in searcher.lib.links_of(f"formula:{formula}", ("origin",), 200)}
+    ranked = sorted(hits, key=lambda h: (h.book != want, h.passage_id not in origin, h.passage_id))
+    return ranked[:limit]

@@ -1,0 +1,239 @@
+"""The classical library on disk: one SQLite file (books, passages, an FTS5 lexical index, entity links)
+plus dense vectors per book, all under ``<data dir>/classics/`` and never in the repository.
+
+SQLite keeps the lexical index on disk (the full library is ~1.5M passages, too many for an
+in-memory BM25), gives per-book transactions (an interrupted import resumes at the first book not
+marked done) and deletes a book with one statement per table. Vectors are float16 ``.npy`` shards,
+one per book, written in chunks so that embedding a large book resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from tcm.errors import ClassicsError
+
+SCHEMA = 2
+PID_STRIDE = 1_000_000  # passage id = book number × stride + sequence: stable across re-imports
+
+
+def library_dir(data_dir: Path | None = None) -> Path:
+    from tcm.config import settings
+
+    return (data_dir or settings().data_dir) / "classics"
+
+
+def pid_of(book_id: str, seq: int) -> int:
+    return int(book_id) * PID_STRIDE + seq if book_id.isdigit() else abs(hash(book_id)) % 10**6 * PID_STRIDE + seq
+
+
+class Library:
+    """Read and write access to the library's SQLite file and vector shards."""
+
+    def __init__(self, root: Path, create: bool = False) -> None:
+        self.root = Path(root)
+        self.db_path = self.root / "library.sqlite"
+        if not self.db_path.exists() and not create:
+            raise ClassicsError(missing_message())
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "vectors").mkdir(exist_ok=True)
+        self.db = sqlite3.connect(self.db_path, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self._schema()
+
+    def _schema(self) -> None:
+        self.db.executescript("""
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE IF NOT EXISTS books (book_id TEXT PRIMARY KEY, title TEXT, author TEXT, dynasty TEXT,
+            year TEXT, file TEXT, sha256 TEXT, chars INTEGER, passages INTEGER, status TEXT, imported_at TEXT);
+        CREATE TABLE IF NOT EXISTS passages (pid INTEGER PRIMARY KEY, book_id TEXT, seq INTEGER, section TEXT,
+            section_no INTEGER, clause INTEGER, text TEXT);
+        CREATE INDEX IF NOT EXISTS passages_book ON passages(book_id, clause);
+        CREATE VIRTUAL TABLE IF NOT EXISTS passage_fts USING fts5(tokens, tokenize='unicode61');
+        CREATE TABLE IF NOT EXISTS links (pid INTEGER, entity TEXT, role TEXT);
+        CREATE INDEX IF NOT EXISTS links_entity ON links(entity);
+        CREATE INDEX IF NOT EXISTS links_pid ON links(pid);
+        """)
+        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
+        self.db.commit()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # ------------------------------------------------------------------ meta
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+        self.db.commit()
+
+    # ------------------------------------------------------------------ books
+    def books(self) -> list[dict]:
+        cur = self.db.execute("SELECT book_id, title, author, dynasty, year, file, sha256, chars, passages, status, "
+                              "imported_at FROM books ORDER BY book_id")
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+    def book(self, book_id: str) -> dict | None:
+        return next((b for b in self.books() if b["book_id"] == book_id), None)
+
+    def find_books(self, names: Iterable[str]) -> list[dict]:
+        """Books by number ('457'), title ('伤寒论') or file name; an unknown name is an error."""
+        books = self.books()
+        out = []
+        for n in names:
+            hit = [b for b in books if n in (b["book_id"], b["title"], b["file"])]
+            if not hit:
+                raise ClassicsError(f"no book {n!r} in the library ({len(books)} books imported)")
+            out += hit
+        return out
+
+    def write_book(self, book, file: str, sha256: str, tokens: list[str], links: list[list[tuple[str, str]]]) -> None:
+        """Replace a book's passages, lexical rows and links in one transaction."""
+        self.delete_book(book.book_id, commit=False)
+        rows = [(pid_of(book.book_id, p.seq), book.book_id, p.seq, p.section, p.section_no, p.clause, p.text)
+                for p in book.passages]
+        self.db.executemany("INSERT INTO passages VALUES (?,?,?,?,?,?,?)", rows)
+        self.db.executemany("INSERT INTO passage_fts(rowid, tokens) VALUES (?,?)",
+                            [(r[0], t) for r, t in zip(rows, tokens, strict=True)])
+        self.db.executemany("INSERT INTO links VALUES (?,?,?)",
+                            [(r[0], e, role) for r, ls in zip(rows, links, strict=True) for e, role in ls])
+        self.db.execute("INSERT INTO books VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                        (book.book_id, book.title, book.author, book.dynasty, book.year, file, sha256,
+                         book.chars, len(rows), "parsed", time.strftime("%Y-%m-%dT%H:%M:%S")))
+        self.db.commit()
+
+    def reindex_book(self, book_id: str, tokens: list[str], links: list[list[tuple[str, str]]]) -> None:
+        """Replace a book's lexical rows and links (a new tokenizer or name layer); passages and vectors stay."""
+        lo, hi = pid_of(book_id, 0), pid_of(book_id, PID_STRIDE - 1)
+        pids = [p for p, _ in self.book_passages(book_id)]
+        self.db.execute("DELETE FROM passage_fts WHERE rowid BETWEEN ? AND ?", (lo, hi))
+        self.db.execute("DELETE FROM links WHERE pid BETWEEN ? AND ?", (lo, hi))
+        self.db.executemany("INSERT INTO passage_fts(rowid, tokens) VALUES (?,?)", zip(pids, tokens, strict=True))
+        self.db.executemany("INSERT INTO links VALUES (?,?,?)",
+                            [(p, e, role) for p, ls in zip(pids, links, strict=True) for e, role in ls])
+        self.db.commit()
+
+    def mark(self, book_id: str, status: str) -> None:
+        self.db.execute("UPDATE books SET status=? WHERE book_id=?", (status, book_id))
+        self.db.commit()
+
+    def delete_book(self, book_id: str, commit: bool = True) -> int:
+        """Remove a book everywhere (passages, lexical rows, links, vectors); returns its passage count."""
+        lo, hi = pid_of(book_id, 0), pid_of(book_id, PID_STRIDE - 1)
+        n = self.db.execute("SELECT COUNT(*) FROM passages WHERE book_id=?", (book_id,)).fetchone()[0]
+        self.db.execute("DELETE FROM passages WHERE book_id=?", (book_id,))
+        self.db.execute("DELETE FROM passage_fts WHERE rowid BETWEEN ? AND ?", (lo, hi))
+        self.db.execute("DELETE FROM links WHERE pid BETWEEN ? AND ?", (lo, hi))
+        self.db.execute("DELETE FROM books WHERE book_id=?", (book_id,))
+        if commit:
+            self.db.commit()
+        for f in (self.root / "vectors").glob(f"{book_id}.*"):
+            f.unlink()
+        self.set_meta("version", str(time.time_ns()))
+        return n
+
+    # ------------------------------------------------------------------ passages
+    def passages(self, pids: Iterable[int]) -> dict[int, dict]:
+        pids = list(pids)
+        out: dict[int, dict] = {}
+        for i in range(0, len(pids), 500):
+            chunk = pids[i : i + 500]
+            cur = self.db.execute(
+                "SELECT p.pid, p.book_id, p.seq, p.section, p.section_no, p.clause, p.text, b.title, b.author, "
+                "b.dynasty, b.year FROM passages p JOIN books b USING (book_id) "
+                f"WHERE p.pid IN ({','.join('?' * len(chunk))})", chunk)
+            cols = [d[0] for d in cur.description]
+            out.update({r[0]: dict(zip(cols, r, strict=True)) for r in cur.fetchall()})
+        return out
+
+    def book_passages(self, book_id: str) -> Iterator[tuple[int, str]]:
+        yield from self.db.execute("SELECT pid, text FROM passages WHERE book_id=? ORDER BY seq", (book_id,))
+
+    def clause(self, book_id: str, clause: int, section_no: int | None = None) -> list[int]:
+        q = "SELECT pid FROM passages WHERE book_id=? AND clause=?"
+        args: list = [book_id, clause]
+        if section_no is not None:
+            q += " AND section_no=?"
+            args.append(section_no)
+        return [r[0] for r in self.db.execute(q + " ORDER BY seq", args)]
+
+    def lexical(self, terms: list[str], k: int, books: list[str] | None = None) -> list[tuple[int, float]]:
+        """Best ``k`` (pid, BM25 score, higher is better) for any of the terms."""
+        terms = [t for t in dict.fromkeys(terms) if t]
+        if not terms:
+            return []
+        match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
+        q = "SELECT rowid, -bm25(passage_fts) AS s FROM passage_fts WHERE passage_fts MATCH ?"
+        args: list = [match]
+        if books:
+            q += " AND (" + " OR ".join("rowid BETWEEN ? AND ?" for _ in books) + ")"
+            for b in books:
+                args += [pid_of(b, 0), pid_of(b, PID_STRIDE - 1)]
+        q += " ORDER BY s DESC LIMIT ?"
+        args.append(k)
+        return [(int(r[0]), float(r[1])) for r in self.db.execute(q, args)]
+
+    def links_of(self, entity: str, roles: tuple[str, ...] = ("origin", "indication", "mention"),
+                 limit: int = 50) -> list[tuple[int, str]]:
+        q = (f"SELECT pid, role FROM links WHERE entity=? AND role IN ({','.join('?' * len(roles))}) "
+             "ORDER BY CASE role WHEN 'origin' THEN 0 WHEN 'indication' THEN 1 ELSE 2 END, pid LIMIT ?")
+        return [(int(p), r) for p, r in self.db.execute(q, (entity, *roles, limit))]
+
+    def entities_of(self, pids: Iterable[int]) -> dict[int, list[str]]:
+        pids = list(pids)
+        out: dict[int, list[str]] = {p: [] for p in pids}
+        if pids:
+            for p, e in self.db.execute(f"SELECT pid, entity FROM links WHERE pid IN ({','.join('?' * len(pids))})",
+                                        pids):
+                out[p].append(e)
+        return out
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "books": self.db.execute("SELECT COUNT(*) FROM books").fetchone()[0],
+            "passages": self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0],
+            "links": self.db.execute("SELECT COUNT(*) FROM links").fetchone()[0],
+            "chars": self.db.execute("SELECT COALESCE(SUM(chars),0) FROM books").fetchone()[0],
+        }
+
+    # ------------------------------------------------------------------ vectors
+    def vector_path(self, book_id: str, part: int | None = None) -> Path:
+        suffix = f".part{part:04d}.npy" if part is not None else ".npy"
+        return self.root / "vectors" / f"{book_id}{suffix}"
+
+    def load_vectors(self) -> tuple[np.ndarray, np.ndarray, str | None]:
+        """(ids, float32 vectors, embedder name) of every book whose embedding is done."""
+        ids, vecs = [], []
+        for b in self.books():
+            if b["status"] != "done":
+                continue
+            p = self.vector_path(b["book_id"])
+            if p.exists():
+                arr = np.load(p)
+                ids.append(np.array([pid for pid, _ in self.book_passages(b["book_id"])], dtype=np.int64))
+                vecs.append(arr.astype(np.float32))
+        if not ids:
+            return np.zeros(0, np.int64), np.zeros((0, 0), np.float32), self.get_meta("embedder")
+        return np.concatenate(ids), np.vstack(vecs), self.get_meta("embedder")
+
+    def size_bytes(self) -> int:
+        return sum(f.stat().st_size for f in self.root.rglob("*") if f.is_file())
+
+
+def missing_message() -> str:
+    return ("the classical library is not imported: run `tcm classics import` (reads ../shared/datasets/classics "
+            "or TCM_CLASSICS, e.g. a clone of github.com/xiaopangxia/TCM-Ancient-Books)")
+
+
+def info_json(lib: Library) -> str:
+    return json.dumps(lib.counts(), ensure_ascii=False)

