@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tcm.classics.parse import Book, normalise, parse_book
+from tcm.classics.parse import normalise, parse_book
 from tcm.classics.store import ClassicsError, Library, library_dir
 
 Progress = Callable[[str, int, int, str], None]  # (stage, done, total, what)
@@ -49,11 +49,6 @@ def default_source() -> Path:
 
     env = os.environ.get("TCM_CLASSICS")
     return Path(env) if env else datasets_dir() / "classics"
-
-
-def source_available(path: Path | None = None) -> bool:
-    path = path or default_source()
-    return path.is_file() or (path.is_dir() and (any(path.glob("*.tar.xz")) or any(path.rglob("*.txt"))))
 
 
 def _decode(data: bytes) -> str:
@@ -367,7 +362,3 @@ def delete_books(names: Iterable[str], data_dir: Path | None = None) -> list[tup
         return [(b["title"], lib.delete_book(b["book_id"])) for b in lib.find_books(resolve_titles(names))]
     finally:
         lib.close()
-
-
-def book_of(book: Book) -> str:
-    return f"{book.book_id}-{book.title}"

@@ -9,7 +9,6 @@ one per book, written in chunks so that embedding a large book resumes where it 
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -233,7 +232,3 @@ class Library:
 def missing_message() -> str:
     return ("the classical library is not imported: run `tcm classics import` (reads ../shared/datasets/classics "
             "or TCM_CLASSICS, e.g. a clone of github.com/xiaopangxia/TCM-Ancient-Books)")
-
-
-def info_json(lib: Library) -> str:
-    return json.dumps(lib.counts(), ensure_ascii=False)
