@@ -4,13 +4,13 @@
     c = Client("http://127.0.0.1:7860/")
     c.predict("甘草6g，甘遂3g", "华法林", False, False, "", api_name="/check")   # CheckResult as a dict
     c.predict("麻黄汤的组成是什么？", "", False, False, api_name="/ask")         # Answer as a dict
+    c.predict("失眠多梦，心悸健忘，舌红少苔，脉细数", "", False, api_name="/diagnose")  # Diagnosis as a dict
     c.predict("MATCH (h:Herb) RETURN h.name_zh LIMIT 3", "", api_name="/cypher")
     c.predict(handle_file("rx.csv"), "jsonl", "", "", "", api_name="/analyze")
 
 ``/ask`` and ``/check`` are API-only (``gr.api``): one call, one JSON document, no chat history.
 ``/cypher``, ``/analyze`` and ``/search`` are the explorer's and the batch tab's own events, named in
-:func:`app.main.build_app`. ``/diagnose`` is registered when the services offer ``diagnose(text)`` (a
-syndrome-differentiation service returning a pydantic model); until then the endpoint does not exist.
+:func:`app.main.build_app`. ``/diagnose`` is API-only too: the JSON of ``tcm diagnose --json``.
 """
 
 from __future__ import annotations
@@ -52,16 +52,15 @@ def register(services: Services) -> list[str]:
     for fn, name in ((check, "check"), (ask, "ask")):
         gr.api(fn, api_name=name)
         names.append(name)
-    diagnose_service = getattr(services, "diagnose", None)
-    if callable(diagnose_service):  # the hook: a Services.diagnose(text) makes /diagnose exist
 
-        def diagnose(text: str) -> dict:
-            """Syndrome differentiation of a case description."""
-            try:
-                return diagnose_service(text).model_dump(mode="json")
-            except TCMError as e:  # Unavailable (a backend is down) is one too
-                raise gr.Error(str(e)) from None
+    def diagnose(text: str, drugs: str = "", pregnant: bool = False) -> dict:
+        """Syndrome differentiation of a case description (`tcm diagnose --json`)."""
+        try:
+            found, _reply, _facts = services.diagnose(text, drugs or None, PatientFlags(pregnant=pregnant))
+        except TCMError as e:  # Unavailable (a backend is down) is one too
+            raise gr.Error(str(e)) from None
+        return found.model_dump(mode="json")
 
-        gr.api(diagnose, api_name="diagnose")
-        names.append("diagnose")
+    gr.api(diagnose, api_name="diagnose")
+    names.append("diagnose")
     return names

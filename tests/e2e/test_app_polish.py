@@ -157,7 +157,9 @@ def test_no_label_overlaps_what_it_labels(page):
 def test_named_api_endpoints(app_url):
     client = gradio_client.Client(app_url, verbose=False)
     named = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
-    assert {"/ask", "/check", "/cypher", "/analyze"} <= named, named
+    assert {"/ask", "/check", "/diagnose", "/cypher", "/analyze"} <= named, named
+    found = client.predict("失眠多梦，心悸健忘，舌红少苔，脉细数", "", False, api_name="/diagnose")
+    assert found["formulas"][0]["name_zh"] == "天王补心丹", found["formulas"][:3]
     checked = client.predict("甘草6g，甘遂3g", "", False, False, "", api_name="/check")
     assert {f["kind"] for f in checked["findings"]} >= {"incompatibility_18"}
     pregnant = client.predict("附子 9g", "", True, False, "", api_name="/check")
