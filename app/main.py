@@ -476,8 +476,10 @@ def build_app(services: Services, handlers: Handlers | None = None) -> gr.Blocks
                         api_visibility="private", show_progress="hidden")
         # ---- links to graph entries, from any panel
         explorer_out = [tabs, ent_query, card, net]
-        dx_text.submit(h.diagnose, [dx_text, drugs, pregnant], [dx_out, dx_json], api_visibility="private")
-        dx_go.click(h.diagnose, [dx_text, drugs, pregnant], [dx_out, dx_json], api_visibility="private")
+        dx_text.submit(h.diagnose, [dx_text, drugs, pregnant], [dx_out, dx_json], api_name="diagnose_panel",
+                       api_visibility="private")
+        dx_go.click(h.diagnose, [dx_text, drugs, pregnant], [dx_out, dx_json], api_name="diagnose_panel_go",
+                    api_visibility="private")
         for panel in (citations, safety, banner, results, card, net, dx_out):
             panel.click(h.open_from_event, None, explorer_out, api_visibility="private", show_progress="hidden")
         # ---- explorer

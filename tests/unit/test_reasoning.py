@@ -175,11 +175,11 @@ def test_tcmbench_differentiation_sets_scored_when_present(reasoner, shared_data
 def test_validator_reports_broken_clinical_rows(tmp_path):
     import shutil
 
-    from tcm.config import REPO_ROOT
     from tcm.corpora.io import validate_corpus
+    from tcm.resources import resource_dir
 
     copy = tmp_path / "corpora"
-    shutil.copytree(REPO_ROOT / "corpora", copy)
+    shutil.copytree(resource_dir("corpora"), copy)
     cw = copy / "clinical" / "crosswalk.csv"
     lines = cw.read_text(encoding="utf-8").splitlines()
     lines = [ln.replace("B06.01.01.02", "B99") if ln.startswith("麻黄汤,") else ln for ln in lines]
