@@ -9,8 +9,9 @@
 #   NEO4J_JAVA           java binary (default $JAVA_HOME/bin/java, else java; needs 17 or 21)
 #   NEO4J_JAVA_OPTS      JVM flags (default: small heap, see below)
 #   NEO4J_TX_TIMEOUT_S   db.transaction.timeout in seconds (default 120)
-#   NEO4J_TX_TOTAL_MEMORY_MB  dbms.memory.transaction.total.max in MB (default 384, of the 512 MB heap)
-#   NEO4J_TX_MEMORY_MB   db.memory.transaction.max in MB (default 0: no per-transaction cap; the build is one)
+#   NEO4J_TX_TOTAL_MEMORY_MB  dbms.memory.transaction.total.max in MB (default 0: off; a rebuild is one
+#                        transaction that needs most of the 512 MB heap)
+#   NEO4J_TX_MEMORY_MB   db.memory.transaction.max in MB (default 0: off)
 # LOAD CSV from file URLs is always off (dbms.security.allow_csv_import_from_file_urls=false).
 #
 # Progress goes to stderr; stdout is only `export ...` lines, so `eval "$(start.sh)"` works.
