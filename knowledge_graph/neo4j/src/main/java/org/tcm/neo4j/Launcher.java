@@ -32,9 +32,10 @@ import org.neo4j.io.ByteUnit;
  * <p>Security (defence in depth behind the project's read-only query guard): LOAD CSV may not
  * read local files ({@code dbms.security.allow_csv_import_from_file_urls=false}); every
  * transaction ends after {@code db.transaction.timeout} (env NEO4J_TX_TIMEOUT_S, default 120 s).
- * Memory caps are off unless asked for: {@code dbms.memory.transaction.total.max} (env
- * NEO4J_TX_TOTAL_MEMORY_MB) and {@code db.memory.transaction.max} (env NEO4J_TX_MEMORY_MB), because
- * the project's build is one transaction that, on a rebuild, needs most of the default 512 MB heap.
+ * All transactions together may use {@code dbms.memory.transaction.total.max} (env
+ * NEO4J_TX_TOTAL_MEMORY_MB, default 768 of start.sh's 1 GB heap), so a runaway query fails rather
+ * than the JVM; one transaction {@code db.memory.transaction.max} only if env NEO4J_TX_MEMORY_MB is
+ * set, because the project's build is one transaction (a rebuild of today's corpus needs > 384 MB).
  */
 public final class Launcher {
     public static void main(String[] args) throws Exception {
@@ -44,7 +45,7 @@ public final class Launcher {
         boolean auth = password != null && !password.isEmpty();
         long txTimeout = Long.parseLong(env("NEO4J_TX_TIMEOUT_S", "120"));
         long txMemory = Long.parseLong(env("NEO4J_TX_MEMORY_MB", "0"));
-        long txTotalMemory = Long.parseLong(env("NEO4J_TX_TOTAL_MEMORY_MB", "0"));
+        long txTotalMemory = Long.parseLong(env("NEO4J_TX_TOTAL_MEMORY_MB", "768"));
 
         DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
                 .setConfig(BoltConnector.enabled, true)
