@@ -9,8 +9,9 @@
 #   NEO4J_JAVA           java binary (default $JAVA_HOME/bin/java, else java; needs 17 or 21)
 #   NEO4J_JAVA_OPTS      JVM flags (default: small heap, see below)
 #   NEO4J_TX_TIMEOUT_S   db.transaction.timeout in seconds (default 120)
-#   NEO4J_TX_TOTAL_MEMORY_MB  dbms.memory.transaction.total.max in MB (default 384, of the 512 MB heap)
-#   NEO4J_TX_MEMORY_MB   db.memory.transaction.max in MB (default 0: no per-transaction cap; the build is one)
+#   NEO4J_TX_TOTAL_MEMORY_MB  dbms.memory.transaction.total.max in MB (default 768, of the 1 GB heap)
+#   NEO4J_TX_MEMORY_MB   db.memory.transaction.max in MB (default 0: off; the build is one transaction,
+#                        and a rebuild of today's corpus needs more than 384 MB)
 # LOAD CSV from file URLs is always off (dbms.security.allow_csv_import_from_file_urls=false).
 #
 # Progress goes to stderr; stdout is only `export ...` lines, so `eval "$(start.sh)"` works.
@@ -26,7 +27,7 @@ TIMEOUT="${NEO4J_START_TIMEOUT:-180}"
 if [[ -n "${NEO4J_JAVA:-}" ]]; then JAVA="$NEO4J_JAVA"
 elif [[ -n "${JAVA_HOME:-}" ]]; then JAVA="$JAVA_HOME/bin/java"
 else JAVA=java; fi
-JAVA_OPTS="${NEO4J_JAVA_OPTS:--Xms256m -Xmx512m -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError \
+JAVA_OPTS="${NEO4J_JAVA_OPTS:--Xms256m -Xmx1g -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError \
 --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED \
 --add-opens=java.base/sun.nio.ch=ALL-UNNAMED -Dio.netty.tryReflectionSetAccessible=true}"
 

@@ -31,11 +31,11 @@ import org.neo4j.io.ByteUnit;
  *
  * <p>Security (defence in depth behind the project's read-only query guard): LOAD CSV may not
  * read local files ({@code dbms.security.allow_csv_import_from_file_urls=false}); every
- * transaction ends after {@code db.transaction.timeout} (env NEO4J_TX_TIMEOUT_S, default 120 s);
- * all transactions together may use at most {@code dbms.memory.transaction.total.max} (env
- * NEO4J_TX_TOTAL_MEMORY_MB, default 384 of the 512 MB heap), so a runaway query fails instead of
- * the JVM; one transaction at most {@code db.memory.transaction.max} if env NEO4J_TX_MEMORY_MB is
- * set (unset by default: the project's build is one large transaction).
+ * transaction ends after {@code db.transaction.timeout} (env NEO4J_TX_TIMEOUT_S, default 120 s).
+ * All transactions together may use {@code dbms.memory.transaction.total.max} (env
+ * NEO4J_TX_TOTAL_MEMORY_MB, default 768 of start.sh's 1 GB heap), so a runaway query fails rather
+ * than the JVM; one transaction {@code db.memory.transaction.max} only if env NEO4J_TX_MEMORY_MB is
+ * set, because the project's build is one transaction (a rebuild of today's corpus needs > 384 MB).
  */
 public final class Launcher {
     public static void main(String[] args) throws Exception {
@@ -45,7 +45,7 @@ public final class Launcher {
         boolean auth = password != null && !password.isEmpty();
         long txTimeout = Long.parseLong(env("NEO4J_TX_TIMEOUT_S", "120"));
         long txMemory = Long.parseLong(env("NEO4J_TX_MEMORY_MB", "0"));
-        long txTotalMemory = Long.parseLong(env("NEO4J_TX_TOTAL_MEMORY_MB", "384"));
+        long txTotalMemory = Long.parseLong(env("NEO4J_TX_TOTAL_MEMORY_MB", "768"));
 
         DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
                 .setConfig(BoltConnector.enabled, true)
@@ -59,7 +59,8 @@ public final class Launcher {
                 .setConfig(GraphDatabaseSettings.udc_enabled, false) // no usage reports home
                 .setConfig(GraphDatabaseSettings.allow_file_urls, false) // LOAD CSV FROM 'file:///…' refused
                 .setConfig(GraphDatabaseSettings.transaction_timeout, Duration.ofSeconds(txTimeout))
-                .setConfig(GraphDatabaseSettings.memory_transaction_global_max_size, ByteUnit.mebiBytes(txTotalMemory))
+                .setConfig(GraphDatabaseSettings.memory_transaction_global_max_size,
+                        ByteUnit.mebiBytes(txTotalMemory))
                 .setConfig(GraphDatabaseSettings.memory_transaction_max_size, ByteUnit.mebiBytes(txMemory))
                 // Bolt otherwise waits 2 x 5 s on shutdown for (already checkpointed) clients.
                 .setConfig(BoltConnectorInternalSettings.thread_pool_shutdown_wait_time, Duration.ofSeconds(1))
