@@ -23,8 +23,8 @@ $PY -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_av
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || true
 export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
 {
-  timeout 300 $PY evals/perf/vector_bench.py --sizes "${SIZES:-100k,1M}" --kinds flat,ivf,ivf-sq8 --ram-gb 48 \
+  timeout 210 $PY evals/perf/vector_bench.py --sizes "${SIZES:-100k,1M}" --kinds flat,ivf,ivf-sq8 --ram-gb 48 \
     --queries 200 --batch-queries 4096 --json "$DEST/vector_bench_gpu.json"
-  timeout 200 $PY evals/perf/vector_bench.py --sizes "${SIZES_LARGE:-4M}" --kinds ivf-sq8 --ram-gb 48 \
+  timeout 260 $PY evals/perf/vector_bench.py --sizes "${SIZES_LARGE:-4M}" --kinds ivf-sq8 --ram-gb 48 \
     --queries 200 --batch-queries 4096 --json "$DEST/vector_bench_gpu_4M.json"
 } 2>&1 | tee "$DEST/vector_bench_gpu.log"
