@@ -205,6 +205,9 @@ class ClassicsSearcher:
             f = feats.setdefault(pid, {})
             f[name] = max(f.get(name, 0.0), value)
 
+        # single characters (之, 而, 者 …) are in most passages: they cost the most and rank nothing; the
+        # bigram coverage still counts them
+        terms = [t for t in terms if len(t) > 1] or terms
         if terms:
             for lst in [self.lib.lexical(terms, _FETCH)] + ([self.lib.lexical(terms, _FETCH, books)] if books else []):
                 top = max((sc for _, sc in lst), default=1.0) or 1.0
