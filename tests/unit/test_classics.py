@@ -249,6 +249,10 @@ def test_evaluation_on_two_books(in_library):
     assert not any("text" in q for q in queries)  # references only, never the books' text
     res = run()
     assert res["evaluated"] >= 60 and res["by_kind"]["all"]["hit@5"] >= 0.9
+    from tcm.evaluation import markdown
+
+    md = markdown({"date": "today", "machine": "here", "suites": {"classics": res}})
+    assert "## classics" in md and f"| all | {res['by_kind']['all']['n']} |" in md
 
 
 def test_cli_classic_search_and_missing_library(in_library, tmp_path):
