@@ -15,14 +15,10 @@ import json
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from _serve import serve_app
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -64,52 +60,12 @@ def artifacts(request) -> Path:
             print(f"\nbrowser test screenshots and downloads: {folder}")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(graph_data, tmp_path_factory, artifacts) -> str:
     """`tcm app` on a free port over a freshly built graph; stopped after the module."""
-    from tcm.kg.embedded import EmbeddedStore
-
-    data = tmp_path_factory.mktemp("app-data")
-    store = EmbeddedStore(data / "graph.lbug")
-    store.build(graph_data)
-    store.close()
-    port = _free_port()
-    env = {**os.environ, "TCM_DATA_DIR": str(data), "TCM_BACKEND": "embedded", "TCM_GENERATOR": "grounded",
-           "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONPATH": str(REPO)}
-    env.pop("TCM_GENERATION_CONFIG", None)
-    log = (artifacts / "app.log").open("w", encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "tcm.cli", "app", "--port", str(port)], cwd=REPO, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + START_TIMEOUT_S
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"tcm app exited with {proc.returncode}: {(artifacts / 'app.log').read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(url + "config", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"tcm app did not answer on {url} within {START_TIMEOUT_S} s")
-            time.sleep(0.3)
+    with serve_app(graph_data, tmp_path_factory.mktemp("app-data"), artifacts / "app.log",
+                   start_timeout_s=START_TIMEOUT_S) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=20)
-        log.close()
 
 
 @pytest.fixture(scope="module")

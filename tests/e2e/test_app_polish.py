@@ -9,14 +9,10 @@ installs fonts-noto-cjk (apt-get, when root), as it installs chromium.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from _serve import serve_app
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -67,50 +63,11 @@ OVERLAP_JS = """() => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(graph_data, tmp_path_factory):
-    from tcm.kg.embedded import EmbeddedStore
-
     data = tmp_path_factory.mktemp("polish-data")
-    store = EmbeddedStore(data / "graph.lbug")
-    store.build(graph_data)
-    store.close()
-    port = _free_port()
-    env = {**os.environ, "TCM_DATA_DIR": str(data), "TCM_BACKEND": "embedded", "TCM_GENERATOR": "grounded",
-           "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONPATH": str(REPO)}
-    env.pop("TCM_GENERATION_CONFIG", None)
-    log_path = data / "app.log"
-    with log_path.open("w", encoding="utf-8") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "tcm.cli", "app", "--port", str(port)], cwd=REPO, env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}/"
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"tcm app exited with {proc.returncode}: {log_path.read_text()[-2000:]}")
-                try:
-                    with urllib.request.urlopen(url + "config", timeout=5) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"tcm app did not answer on {url} within 120 s")
-                time.sleep(0.3)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with serve_app(graph_data, data, data / "app.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from _serve import serve_app
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -32,54 +29,12 @@ except ImportError:
 pytest.importorskip("gradio", reason="the app needs gradio: pip install -e '.[app]'")
 
 
-def _port() -> int:
-    if os.environ.get("TCM_TEST_APP_PORT"):
-        return int(os.environ["TCM_TEST_APP_PORT"]) + 1
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(graph_data, tmp_path_factory):
-    from tcm.kg.embedded import EmbeddedStore
-
-    data = tmp_path_factory.mktemp("guard-app-data")
-    store = EmbeddedStore(data / "graph.lbug")
-    store.build(graph_data)
-    store.close()
-    port = _port()
-    env = {**os.environ, "TCM_DATA_DIR": str(data), "TCM_BACKEND": "embedded", "TCM_GENERATOR": "grounded",
-           "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONPATH": str(REPO),
-           "TCM_QUERY_TIMEOUT": str(TIMEOUT_S)}
-    env.pop("TCM_GENERATION_CONFIG", None)
-    log = tmp_path_factory.mktemp("guard-app-log") / "app.log"
-    with log.open("w", encoding="utf-8") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "tcm.cli", "app", "--port", str(port)], cwd=REPO, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 120
-        try:
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"tcm app exited with {proc.returncode}: {log.read_text()[-2000:]}")
-                try:
-                    with urllib.request.urlopen(url + "config", timeout=5) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"tcm app did not answer on {url} within 120 s")
-                time.sleep(0.3)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=20)
+    with serve_app(graph_data, tmp_path_factory.mktemp("guard-app-data"),
+                   tmp_path_factory.mktemp("guard-app-log") / "app.log",
+                   env_extra={"TCM_QUERY_TIMEOUT": str(TIMEOUT_S)}) as url:
+        yield url
 
 
 def _open(browser, url: str) -> Page:
