@@ -55,13 +55,35 @@ class VectorIndex:
     def __init__(self, dim: int, kind: IndexKind = "auto", expected: int = 0) -> None:
         self.dim = dim
         self.kind: str = kind if kind != "auto" else ("flat" if expected <= FLAT_MAX else "hnsw")
-        self._faiss = faiss_module()
+        faiss_module()  # a missing faiss fails here, with the extra to install
+        self._path: Path | None = None
         self._index = self._new()
         self._removed: set[int] = set()  # HNSW tombstones
         self._gpu = None  # the GPU copy of a flat/IVF index, or a torch tensor for exact search
         self._gpu_ids: np.ndarray | None = None
         self._dirty = True
         self.torch_device = "cuda"
+
+    @property
+    def _faiss(self):
+        return faiss_module()
+
+    # A loaded index is read from its file on first use: most searches are answered by the name links and
+    # BM25 and never touch it, and reading faiss and 27 MB costs every cold `tcm search` ~0.2 s.
+    @property
+    def _index(self):
+        if self._path is not None:
+            path, self._path = self._path, None
+            index = self._faiss.read_index(str(path))
+            if index.d != self.dim:
+                raise RetrievalError(f"{path} holds {index.d}-dimensional vectors, the manifest says {self.dim}; "
+                                     "run `tcm build`")
+            self._loaded = index
+        return self._loaded
+
+    @_index.setter
+    def _index(self, value) -> None:
+        self._path, self._loaded = None, value
 
     # ------------------------------------------------------------ construction
     def _new(self):
@@ -205,11 +227,9 @@ class VectorIndex:
     def load(cls, path: Path, dim: int, kind: str, removed: list[int] | None = None) -> VectorIndex:
         self = cls.__new__(cls)
         self.dim, self.kind = dim, kind
-        self._faiss = faiss_module()
-        self._index = self._faiss.read_index(str(path))
-        if self._index.d != dim:
-            raise RetrievalError(f"{path} holds {self._index.d}-dimensional vectors, the manifest says {dim}; "
-                                 "run `tcm build`")
+        if not path.is_file():
+            raise RetrievalError(f"{path} is missing: run `tcm build`")
+        self._path, self._loaded = path, None  # read on first use (the ``_index`` property)
         self._removed = set(removed or [])
         self._gpu, self._gpu_ids, self._dirty = None, None, True
         self.torch_device = "cuda"

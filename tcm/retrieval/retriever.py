@@ -62,12 +62,27 @@ class Retriever:
         self.bm25 = BM25()
         self.passages: dict[int, Passage] = {}
         self.pid_of: dict[str, int] = {}
-        self._tokens: dict[int, tuple[list[str], list[str]]] = {}
+        self._token_map: dict[int, tuple[list[str], list[str]]] | None = {}  # None: in passages.jsonl, unread
+        self._dir: Path | None = None  # where a loaded index came from
         self._name_sets: dict[int, list[frozenset[str]]] = {}
         self._mask_cache: tuple[object, str, np.ndarray] | None = None
         self._uses_max: int | None = None
         self.fuser = "rrf"
         self.weights = {**WEIGHTS, "dense": float(os.environ.get("TCM_DENSE_WEIGHT", WEIGHTS["dense"]))}
+
+    @property
+    def _tokens(self) -> dict[int, tuple[list[str], list[str]]]:
+        """Each passage's (name tokens, body tokens): only adding, deleting and saving need them, so a
+        loaded index reads them from passages.jsonl when first asked."""
+        if self._token_map is None:
+            assert self._dir is not None
+            tokens = {}
+            with (self._dir / "passages.jsonl").open(encoding="utf-8") as f:
+                for line in f:
+                    d = json.loads(line)
+                    tokens[d["pid"]] = (d["name_tokens"], d["body_tokens"])
+            self._token_map = tokens
+        return self._token_map
 
     # ------------------------------------------------------------ building
     @classmethod
@@ -202,6 +217,7 @@ class Retriever:
                                    ensure_ascii=False) + "\n")
         (directory / "passages.jsonl.tmp").replace(directory / "passages.jsonl")
         self.tokenizer.save_userdict(directory / "userdict.txt")
+        self.tokenizer.save_dictionary(directory / "jieba.sqlite", list(dict.fromkeys(self.tokenizer.words)))
         self.manifest.save(directory / "manifest.json")
         self._save_state(directory)
 
@@ -218,7 +234,7 @@ class Retriever:
         import pickle
 
         self.bm25.pids  # noqa: B018 - build the postings before they are saved
-        state = {"key": self._state_key(), "passages": self.passages, "pid_of": self.pid_of, "tokens": self._tokens,
+        state = {"key": self._state_key(), "passages": self.passages, "pid_of": self.pid_of,
                  "name_sets": self._name_sets, "bm25": self.bm25}
         tmp = directory / "state.pickle.tmp"
         with tmp.open("wb") as f:
@@ -233,7 +249,7 @@ class Retriever:
                 state = pickle.load(f)
             if state["key"] != self._state_key():
                 return False
-            self.passages, self.pid_of, self._tokens = state["passages"], state["pid_of"], state["tokens"]
+            self.passages, self.pid_of, self._token_map = state["passages"], state["pid_of"], None
             self._name_sets, self.bm25 = state["name_sets"], state["bm25"]
         except Exception:  # noqa: BLE001 - missing, stale or unreadable: read passages.jsonl instead
             return False
@@ -250,9 +266,10 @@ class Retriever:
         emb, _spec = _resolve_embedder(embedder)
         manifest.check_model(emb.name, emb.dim)
         words = (directory / "userdict.txt").read_text(encoding="utf-8").split("\n")
-        tokenizer = Tokenizer(w.split(" ")[0] for w in words if w)
+        tokenizer = Tokenizer((w.split(" ")[0] for w in words if w), dictionary=directory / "jieba.sqlite")
         index = VectorIndex.load(directory / "dense.faiss", manifest.dim, manifest.index_type, manifest.removed_vectors)
         self = cls(emb, tokenizer, index, manifest, resolver)
+        self._dir = directory
         if self._load_state(directory):
             return self
         with (directory / "passages.jsonl").open(encoding="utf-8") as f:
