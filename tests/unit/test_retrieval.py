@@ -219,6 +219,21 @@ def test_search_rejects_bad_input(retriever, bad, message):
         retriever.search("黄芪", type="plant")
 
 
+def test_skipping_the_dense_fill_changes_no_hit(retriever, monkeypatch):
+    calls = []
+    dense = retriever.dense
+    monkeypatch.setattr(retriever, "dense", lambda *a, **kw: calls.append(a[0]) or dense(*a, **kw))
+    for q in ("黄芪", "四肢厥逆 脉微", "小柴湖汤", "herb that tonifies qi", "发热，恶寒，无汗，头痛", "ginseng"):
+        for t in (None, frozenset(["formula"]), frozenset(["herb"])):
+            for k in (1, 5, 10, 30):
+                full = retriever.rank(q, max(60, k), t, "hybrid")
+                assert retriever.rank(q, max(60, k), t, "hybrid", keep=k)[:k] == full[:k], (q, t, k)
+    calls.clear()
+    assert len(retriever.rank("黄芪", 60, None, "hybrid")) == 60 and calls == ["黄芪"]  # filled by dense
+    calls.clear()
+    assert len(retriever.rank("黄芪", 60, None, "hybrid", keep=3)) >= 3 and calls == []  # not needed for 3
+
+
 def test_save_load_and_refuse_a_changed_corpus_or_embedder(retriever, tmp_path, monkeypatch):
     from tcm.retrieval import RetrievalError, Retriever
     from tcm.retrieval.embedders import HashEmbedder
