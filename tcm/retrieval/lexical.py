@@ -15,7 +15,7 @@ import math
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from difflib import SequenceMatcher
 from pathlib import Path
 
@@ -189,25 +189,68 @@ class Tokenizer:
         return out
 
 
+def _counts(name_tokens: list[str], body_tokens: list[str]) -> Counter[str]:
+    tf: Counter[str] = Counter(body_tokens)
+    for t in name_tokens:
+        tf[t] += _NAME_WEIGHT
+    return tf
+
+
+class _Postings(Mapping):
+    """term → (row indices, weights), sliced from the flat arrays when asked: a query reads a few terms, and
+    making two array views for each of ~100k terms cost every cold search ~0.1 s. Iterates in saved order."""
+
+    def __init__(self, terms: list[str], offsets: np.ndarray, idx: np.ndarray, w: np.ndarray) -> None:
+        self._row = dict(zip(terms, range(len(terms)), strict=True))
+        self._bounds, self._idx, self._w = offsets.tolist(), idx, w
+
+    def __getitem__(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        i = self._row[term]
+        a, b = self._bounds[i], self._bounds[i + 1]
+        return self._idx[a:b], self._w[a:b]
+
+    def __contains__(self, term: object) -> bool:
+        return term in self._row
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._row)
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+
 class BM25:
     """Okapi BM25 over token lists keyed by an integer passage id; add and delete in place."""
 
     def __init__(self, k1: float = 1.2, b: float = 0.6) -> None:
         self.k1, self.b = k1, b
-        self.docs: dict[int, Counter[str]] = {}
+        self._docs: dict[int, Counter[str]] | None = {}
+        # Where the token lists can be read back (the retriever's passages.jsonl): then a pickle leaves the
+        # term counts out, and they are counted again only when a passage is added or deleted.
+        self.tokens_of: Callable[[], Mapping[int, tuple[list[str], list[str]]]] | None = None
         self._stale = True
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._pids = np.zeros(0, dtype=np.int64)
         self._grams: dict[str, list[str]] | None = None
 
     def __len__(self) -> int:
-        return len(self.docs)
+        return len(self._pids) if self._docs is None else len(self._docs)
+
+    @property
+    def docs(self) -> dict[int, Counter[str]]:
+        if self._docs is None:
+            if self.tokens_of is None:
+                raise RuntimeError("BM25 term counts were not saved and nothing can give them back")
+            self._docs = {pid: _counts(names, body) for pid, (names, body) in self.tokens_of().items()}
+        return self._docs
 
     def __getstate__(self) -> dict:
         """Postings as three flat arrays (one pickle object each, not two per term): loads ~10x faster."""
         if self._stale:
             self._build()
-        state = {**self.__dict__, "_postings": None, "_grams": None}
+        state = {**self.__dict__, "_postings": None, "_grams": None, "tokens_of": None}
+        if self.tokens_of is not None:
+            state["_docs"] = None
         terms = list(self._postings)
         lens = np.fromiter((len(self._postings[t][0]) for t in terms), dtype=np.int64, count=len(terms))
         state["_csr"] = (terms, np.concatenate(([0], np.cumsum(lens))),
@@ -218,14 +261,10 @@ class BM25:
     def __setstate__(self, state: dict) -> None:
         terms, offsets, idx, w = state.pop("_csr")
         self.__dict__.update(state)
-        bounds = offsets.tolist()
-        self._postings = {t: (idx[a:b], w[a:b]) for t, a, b in zip(terms, bounds, bounds[1:], strict=False)}
+        self._postings = _Postings(terms, offsets, idx, w)  # type: ignore[assignment]
 
     def add(self, pid: int, name_tokens: list[str], body_tokens: list[str]) -> None:
-        tf: Counter[str] = Counter(body_tokens)
-        for t in name_tokens:
-            tf[t] += _NAME_WEIGHT
-        self.docs[pid] = tf
+        self.docs[pid] = _counts(name_tokens, body_tokens)
         self._stale = True
 
     def delete(self, pids: Iterable[int]) -> None:

@@ -60,6 +60,7 @@ class Retriever:
         self.embedder, self.tokenizer, self.index, self.manifest = embedder, tokenizer, index, manifest
         self.resolver = resolver
         self.bm25 = BM25()
+        self.bm25.tokens_of = lambda: self._tokens
         self.passages: dict[int, Passage] = {}
         self.pid_of: dict[str, int] = {}
         self._token_map: dict[int, tuple[list[str], list[str]]] | None = {}  # None: in passages.jsonl, unread
@@ -251,6 +252,7 @@ class Retriever:
                 return False
             self.passages, self.pid_of, self._token_map = state["passages"], state["pid_of"], None
             self._name_sets, self.bm25 = state["name_sets"], state["bm25"]
+            self.bm25.tokens_of = lambda: self._tokens
         except Exception:  # noqa: BLE001 - missing, stale or unreadable: read passages.jsonl instead
             return False
         return True
