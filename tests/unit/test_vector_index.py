@@ -182,9 +182,10 @@ def test_memory_mapped_load_searches_then_becomes_writable(kind, tmp_path):
     want = vi.search(x[:20], 5)
     vi.save(tmp_path / "v.faiss")
     back = VectorIndex.load(tmp_path / "v.faiss", 32, kind, mmap=True)
-    assert back._mmapped
+    assert back._pending is not None and not back._mmapped  # the file is opened on first use
     got = back.search(x[:20], 5)
     assert np.array_equal(got[1], want[1])
+    assert back._mmapped
     back.remove([0, 1, 2])  # a change reads it into memory first
     assert not back._mmapped and back.ntotal == 2997
     assert not np.isin(back.search(x[:3], 5)[1], [0, 1, 2]).any()
