@@ -27,6 +27,7 @@ COMMANDS = [
     ["graph", "composition", "麻黄汤", "--json"],
     ["search", "黄芪", "--json"],
     ["search", "四肢厥逆 脉微", "--json"],
+    ["search", "肚子冷痛 喜温喜按", "--json"],  # few lexical hits: the embedder and the vector index are loaded
 ]
 
 

@@ -207,10 +207,11 @@ class FuzzyIndex:
                 if " " in k:
                     bucket = self.bags.setdefault(bag(k), [])
                     bucket.extend(i for i in ids if i not in bucket)
-        self.sounds: dict[str, list[str]] = {}  # toneless pinyin of a Chinese name, no spaces
-        for eid, name in index.primary.items():
-            if eid.split(":", 1)[0] in LINKED:
-                self.sounds.setdefault(toneless_pinyin(name).replace(" ", ""), []).append(eid)
+        linked = [(eid, name) for eid, name in index.primary.items() if eid.split(":", 1)[0] in LINKED]
+        self.readings = _readings("".join(name for _, name in linked))
+        self.sounds: dict[str, list[str]] = {}  # a Chinese name read character by character, no spaces
+        for eid, name in linked:
+            self.sounds.setdefault(self.sound(name), []).append(eid)
         grams: dict[str, dict[str, None]] = {}  # an ordered set per gram: keys are unique, no list scans
         for k in self.exact:
             if " " not in k or k.isascii():
@@ -222,7 +223,7 @@ class FuzzyIndex:
         out: dict[str, float] = {}
         compact = key.replace(" ", "")
         if _CJK.search(compact):
-            for eid in self.sounds.get(toneless_pinyin(compact).replace(" ", ""), ()):
+            for eid in self.sounds.get(self.sound(compact), ()):
                 out[eid] = 0.9
             # the same formula in another dosage form: 逍遥丸 for 逍遥散, 六味地黄汤 for 六味地黄丸
             if len(compact) > 2 and compact[-1] in _FORMS:
@@ -240,6 +241,26 @@ class FuzzyIndex:
                 for eid in self.exact[k]:
                     out[eid] = max(out.get(eid, 0.0), round(ratio, 3))
         return out
+
+
+    def sound(self, text: str) -> str:
+        """``text`` read character by character ('白芨' and '白及' both 'baiji'): a table lookup, so a search
+        never loads pypinyin's phrase dictionary (0.3 s of a cold `tcm search`)."""
+        return "".join(self.readings.get(c, c) for c in text)
+
+
+def _readings(names: str) -> dict[str, str]:
+    """The toneless default reading of every Chinese character that sounds like a character of ``names``."""
+    from pypinyin import lazy_pinyin
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    chars = [chr(code) for code in pinyin_dict if _CJK.match(chr(code))]
+    said = [p for p in lazy_pinyin("\n".join(chars)) if p != "\n"]  # a line break: no phrase spans two
+    if len(said) != len(chars):
+        said = [lazy_pinyin(c)[0] for c in chars]
+    read = dict(zip(chars, said, strict=True))
+    heard = {read[c] for c in set(names) if c in read}
+    return {c: r for c, r in read.items() if r in heard}
 
 
 def bag(key: str) -> str:

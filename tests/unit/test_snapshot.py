@@ -4,6 +4,9 @@ the snapshot as from a fresh build, and a stale or damaged snapshot is ignored."
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -35,6 +38,8 @@ def test_core_snapshot_gives_the_same_answers(cfg, corpus):
     assert ctx._snapshot_tried and engine is ctx._parts["engine"] and ctx.resolver is engine.resolver
     assert _findings(engine) == want
     assert want[0] and any(k == "incompatibility_18" for k, _, _ in want[0])
+    assert "corpus" not in ctx._parts  # the engine needs no corpus: it is read from its own snapshot when asked
+    assert ctx.corpus.herbs == corpus.herbs and ctx.corpus.formulas == corpus.formulas
 
 
 def test_fuzzy_tables_come_from_their_own_snapshot(cfg, corpus):
@@ -48,6 +53,12 @@ def test_fuzzy_tables_come_from_their_own_snapshot(cfg, corpus):
     assert index.saved_fuzzy is not None and "fuzzy" not in index.__dict__  # not loaded with the core
     assert [ctx.resolver.link(t) for t in typed] == want
     assert want[0] and want[0][0][0] == "formula:小柴胡汤"
+    # a cold process links a Chinese name by sound from a table: pypinyin (0.3 s) is not imported
+    code = ("import sys; from tcm.context import Context; r = Context().resolver; "
+            "print(r.link('黄奇')[0][0], 'pypinyin' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "TCM_DATA_DIR": str(cfg.data_dir)})
+    assert run.stdout.split() == ["herb:黄芪", "False"], run.stderr
     (path,) = (cfg.data_dir / "cache").glob("fuzzy-*.pickle")
     path.write_bytes(b"damaged")
     assert [Context(cfg).resolver.link(t) for t in typed] == want  # built again, the same
