@@ -168,6 +168,35 @@ def test_search_a_small_library(tmp_path, monkeypatch):
         s.search("  ")
 
 
+def test_dense_index_is_saved_reused_and_rebuilt_after_a_change(tmp_path):
+    from tcm.classics.importer import delete_books, import_library
+    from tcm.classics.search import ClassicsSearcher
+
+    import_library(write_books(tmp_path / "books"), embedder="hash", data_dir=tmp_path)
+    root = tmp_path / "classics"
+    first = ClassicsSearcher(root)._dense_index()
+    saved = root / "dense.faiss"
+    assert saved.is_file() and first.ntotal == _embedded(root) > 0
+    stamp = saved.stat().st_mtime_ns
+    again = ClassicsSearcher(root)._dense_index()  # a later process opens the saved index: no rebuild
+    assert saved.stat().st_mtime_ns == stamp and again._pending is not None
+    x = np.vstack([np.load(p) for p in sorted((root / "vectors").glob("*.npy"))]).astype(np.float32)[:3]
+    assert np.array_equal(first.search(x, 3)[1], again.search(x, 3)[1])
+    delete_books(["编号书"], data_dir=tmp_path)
+    rebuilt = ClassicsSearcher(root)._dense_index()
+    assert rebuilt.ntotal == _embedded(root) < first.ntotal
+
+
+def _embedded(root) -> int:
+    from tcm.classics.store import Library
+
+    lib = Library(root)
+    try:
+        return sum(b["passages"] for b in lib.books() if b["status"] == "done")
+    finally:
+        lib.close()
+
+
 # ------------------------------------------------------------------ the real books (../shared)
 @pytest.fixture(scope="module")
 def shanghan(tmp_path_factory):
