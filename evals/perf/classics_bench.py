@@ -39,8 +39,8 @@ def manifest_chars(source: Path) -> tuple[int, int]:
 
 
 def main() -> None:
-    from tcm.classics.importer import CORE, EMBED_CHARS, EMBED_CHUNK, default_source, import_library
-    from tcm.classics.parse import normalise
+    from tcm.classics.importer import CORE, EMBED_CHUNK, default_source, import_library
+    from tcm.classics.parse import EMBED_CHARS, normalise
     from tcm.evaluation import machine
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tcm.classics.parse import normalise, parse_book
+from tcm.classics.parse import embed_texts, normalise, parse_book
 from tcm.classics.store import ClassicsError, Library, library_dir
 
 Progress = Callable[[str, int, int, str], None]  # (stage, done, total, what)
@@ -32,7 +32,9 @@ ALIASES = {"灵枢": "黄帝内经灵枢集注", "灵枢经": "黄帝内经灵�
 #: or re-embedded) on the next import.
 INDEX_VERSION = "3"
 EMBED_CHUNK = 1024
-EMBED_CHARS = 256  # the embedder reads at most this much of a passage (USE's cost grows with length)
+#: The rows of a book's vector file (``embed_texts``): its passages, then their sentence-level views. A library
+#: embedded before the views keeps its passages' vectors and gets the views added on the next import.
+VECTOR_LAYOUT = "passages+views-1"
 #: Classical terms jieba's modern dictionary cuts badly; taught to it so they stay one token.
 CLASSICAL_TERMS = (
     "太阳病 阳明病 少阳病 太阴病 少阴病 厥阴病 太阳中风 主之 恶寒 恶风 发热 汗出 无汗 脉浮 脉沉 脉紧 脉缓 脉数 脉迟 "
@@ -278,7 +280,7 @@ def _embed_chunk(texts: list[str], path: str) -> int:
 def embed_pending(lib: Library, spec: str | None = None, progress: Progress | None = None, workers: int = 1) -> int:
     """Embed every book not yet done, in chunks saved as they finish (the resume point), on ``workers``
     processes (one BLAS thread each: on 2 cores two processes beat one process with two threads);
-    returns the passages embedded."""
+    returns the texts of the books embedded (passages and their sentence-level views)."""
     from tcm.retrieval.embedders import embedder_spec_name, get_embedder
 
     spec = embedder_spec_name(spec)
@@ -287,6 +289,8 @@ def embed_pending(lib: Library, spec: str | None = None, progress: Progress | No
             for f in (lib.root / "vectors").glob(f"{b['book_id']}.*"):
                 f.unlink()
             lib.mark(b["book_id"], "parsed")
+    if lib.get_meta("vector_layout") != VECTOR_LAYOUT:
+        _add_views(lib)
     pending = [b for b in lib.books() if b["status"] != "done"]
     if not pending:
         return 0
@@ -295,15 +299,16 @@ def embed_pending(lib: Library, spec: str | None = None, progress: Progress | No
     # every chunk still to embed, in book order; a chunk saved before an interruption is kept
     chunks: list[tuple[dict, int, list[str]]] = []
     sizes: dict[str, int] = {}
+    total = 0
     for b in pending:
-        texts = [normalise(t)[:EMBED_CHARS] for _, t in lib.book_passages(b["book_id"])]
+        texts, _owners = embed_texts(lib.book_passages(b["book_id"]))
+        total += len(texts)
         sizes[b["book_id"]] = (len(texts) + EMBED_CHUNK - 1) // EMBED_CHUNK
         for k, start in enumerate(range(0, len(texts), EMBED_CHUNK)):
             chunk = texts[start : start + EMBED_CHUNK]
             path = lib.vector_path(b["book_id"], k)
             if not (path.exists() and len(np.load(path, mmap_mode="r")) == len(chunk)):
                 chunks.append((b, k, chunk))
-    total = sum(b["passages"] for b in pending)
     done = total - sum(len(c) for _, _, c in chunks)
     todo: dict[str, int] = {}
     for b, _k, _c in chunks:
@@ -352,7 +357,27 @@ def embed_pending(lib: Library, spec: str | None = None, progress: Progress | No
                 if progress:
                     progress("embed", done, total, b["title"])
     lib.set_meta("version", str(__import__("time").time_ns()))
-    return sum(b["passages"] for b in pending)
+    return total
+
+
+def _add_views(lib: Library) -> None:
+    """Books embedded before the sentence-level views: their passages' rows are kept as saved chunks (the
+    resume point) and the book is marked for embedding, so only the chunks that hold views are embedded."""
+    for b in lib.books():
+        path = lib.vector_path(b["book_id"])
+        if b["status"] != "done" or not path.exists():
+            continue
+        rows = np.load(path, mmap_mode="r")
+        n_texts = len(embed_texts(lib.book_passages(b["book_id"]))[0])
+        if len(rows) == n_texts:
+            continue
+        if len(rows) == b["passages"]:
+            for k, start in enumerate(range(0, b["passages"] - EMBED_CHUNK + 1, EMBED_CHUNK)):
+                np.save(lib.vector_path(b["book_id"], k), np.asarray(rows[start : start + EMBED_CHUNK]))
+        del rows
+        path.unlink()
+        lib.mark(b["book_id"], "parsed")
+    lib.set_meta("vector_layout", VECTOR_LAYOUT)
 
 
 def delete_books(names: Iterable[str], data_dir: Path | None = None) -> list[tuple[str, int]]:

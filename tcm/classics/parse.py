@@ -211,3 +211,40 @@ def _cut(text: str, limit: int = 0) -> list[str]:
         else:
             out.append(cur)
     return out
+
+
+# ------------------------------------------------------------------ what is embedded
+EMBED_CHARS = 256  # the embedder reads at most this much of a text (USE's cost grows with length)
+_SENTENCE_END = re.compile(r"(?<=[。！？；])")
+
+
+def sentence_views(text: str, size: int = EMBED_CHARS) -> list[str]:
+    """Windows of whole sentences (one longer than ``size`` cut into pieces), each at most ``size`` characters,
+    that cover ``text`` past its first ``size`` characters: the part a passage's own vector never reads."""
+    pieces = [s[i : i + size] for s in _SENTENCE_END.split(text) if s for i in range(0, len(s), size)]
+    windows: list[tuple[int, str]] = []
+    cur, start, pos = "", 0, 0
+    for p in pieces:
+        if cur and len(cur) + len(p) > size:
+            windows.append((start, cur))
+            cur, start = "", pos
+        cur += p
+        pos += len(p)
+    if cur:
+        windows.append((start, cur))
+    return [w for s, w in windows if s + len(w) > size]
+
+
+def embed_texts(passages: list[tuple[int, str]]) -> tuple[list[str], list[int]]:
+    """The texts embedded for a book's passages ``(pid, original text)`` and the passage each belongs to:
+    first every passage's opening ``EMBED_CHARS`` characters, in order (row i is passage i), then the
+    sentence-level views of the passages longer than that. A passage scores as the best of its rows, so a
+    question about words deep in a long passage finds it too."""
+    norms = [(pid, normalise(t)) for pid, t in passages]
+    texts, owners = [s[:EMBED_CHARS] for _, s in norms], [pid for pid, _ in norms]
+    for pid, s in norms:
+        if len(s) > EMBED_CHARS:
+            views = sentence_views(s)
+            texts += views
+            owners += [pid] * len(views)
+    return texts, owners

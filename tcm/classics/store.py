@@ -211,7 +211,10 @@ class Library:
         return self.root / "vectors" / f"{book_id}{suffix}"
 
     def load_vectors(self) -> tuple[np.ndarray, np.ndarray, str | None]:
-        """(ids, float32 vectors, embedder name) of every book whose embedding is done."""
+        """(ids, float32 vectors, embedder name) of every book whose embedding is done; a passage's sentence-level
+        views (``embed_texts``) carry its id."""
+        from tcm.classics.parse import embed_texts
+
         ids, vecs = [], []
         for b in self.books():
             if b["status"] != "done":
@@ -219,7 +222,12 @@ class Library:
             p = self.vector_path(b["book_id"])
             if p.exists():
                 arr = np.load(p)
-                ids.append(np.array([pid for pid, _ in self.book_passages(b["book_id"])], dtype=np.int64))
+                passages = list(self.book_passages(b["book_id"]))
+                owners = [pid for pid, _ in passages] if len(arr) == len(passages) else embed_texts(passages)[1]
+                if len(owners) != len(arr):
+                    raise ClassicsError(f"{p} holds {len(arr)} vectors for {len(owners)} texts: run "
+                                        f"`tcm classics import --force --books {b['title']}`")
+                ids.append(np.array(owners, dtype=np.int64))
                 vecs.append(arr.astype(np.float32))
         if not ids:
             return np.zeros(0, np.int64), np.zeros((0, 0), np.float32), self.get_meta("embedder")

@@ -154,6 +154,50 @@ def test_two_embedding_processes_give_the_same_vectors(tmp_path):
     assert np.array_equal(got[0][0], got[1][0]) and np.array_equal(got[0][1], got[1][1])
 
 
+def test_long_passages_get_sentence_views_and_an_older_library_gains_them(tmp_path):
+    from tcm.classics.importer import EMBED_CHUNK, import_library
+    from tcm.classics.parse import EMBED_CHARS, sentence_views
+    from tcm.classics.search import ClassicsSearcher
+    from tcm.classics.store import Library
+
+    long = "".join(f"第{i}句言某证某脉。" for i in range(60)) + "末句独言蓄血发狂，少腹硬满。"
+    views = sentence_views(long)
+    joined = "".join(views)
+    assert views and all(len(v) <= EMBED_CHARS and v.endswith("。") for v in views)  # whole sentences
+    assert long.endswith(joined) and len(joined) >= len(long) - EMBED_CHARS  # all past the opening is covered
+    assert sentence_views("短句。" * 10) == []
+    clauses = "\n".join(f"{i}．第{i}条短句。 " for i in range(1, EMBED_CHUNK + 80))
+    book = (f"<篇名>长篇书\n书名：长篇书\n作者：某乙\n朝代：清\n年份：1800\n\n<篇名>甲篇\n\n属性：{clauses}\n\n"
+            f"<篇名>乙篇\n\n属性：{long}\n")
+    src, data = tmp_path / "books", tmp_path / "data"
+    src.mkdir()
+    (src / "902-长篇书.txt").write_text(book, encoding="utf-8")
+    r = import_library(src, embedder="hash", data_dir=data)
+    lib = Library(data / "classics")
+    (b,) = lib.books()
+    (long_pid,) = [pid for pid, t in lib.book_passages("902") if "蓄血发狂" in t]
+    views = {pid: sentence_views(normalise(t)) for pid, t in lib.book_passages("902")}
+    assert views[long_pid]  # longer than EMBED_CHARS: it has views
+    ids, vecs, _ = lib.load_vectors()
+    n_views = sum(map(len, views.values()))
+    assert r["embedded"] == len(ids) == b["passages"] + n_views
+    assert list(ids[b["passages"] :]) == [pid for pid, vs in views.items() for _ in vs]  # a view has its passage's id
+    s = ClassicsSearcher(data / "classics")
+    _scores, got = s._dense_index().search(s._emb.embed_queries([views[long_pid][-1]]), 1)
+    assert got[0][0] == long_pid  # found by its last sentences, which its own vector never read
+    # a library embedded before the views: its passages' rows are kept, only the chunks with views are embedded
+    old = np.load(lib.vector_path("902"))[: b["passages"]]
+    old[:EMBED_CHUNK] = 0  # marked: a kept row stays zero
+    np.save(lib.vector_path("902"), old)
+    lib.set_meta("vector_layout", "passages")
+    r = import_library(src, embedder="hash", data_dir=data)
+    assert r["embedded"] == b["passages"] + n_views and lib.book("902")["status"] == "done"
+    ids2, vecs2, _ = lib.load_vectors()
+    assert np.array_equal(ids2, ids) and np.array_equal(vecs2[EMBED_CHUNK:], vecs[EMBED_CHUNK:])
+    assert not vecs2[:EMBED_CHUNK].any()  # the kept chunk was not embedded again
+    lib.close()
+
+
 def test_search_a_small_library(tmp_path, monkeypatch):
     from tcm.classics.importer import import_library
     from tcm.classics.search import ClassicsSearcher
