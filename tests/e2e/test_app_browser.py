@@ -177,7 +177,8 @@ def test_batch_upload_and_download(page, artifacts, tmp_path):
                    encoding="utf-8")
     page.get_by_role("tab", name=re.compile("Batch analysis")).click()
     page.locator("#tcm-upload input[type=file]").set_input_files(str(src))
-    expect(page.locator("#tcm-upload")).to_contain_text("prescriptions.csv")
+    # gradio shows the stem and the extension in two spans: the text may read "prescriptions .csv"
+    expect(page.locator("#tcm-upload")).to_contain_text(re.compile(r"prescriptions\s*\.csv"))
     page.locator("#tcm-batch-run").click()
     expect(page.locator("#tcm-batch-summary")).to_contain_text("3 rows")
     expect(page.locator("#tcm-dl-results")).to_be_visible()
