@@ -301,7 +301,7 @@ def test_sources_and_syndromes(imported, gbt) -> None:
     assert by_id["classic-shang-han-lun"].title == "《伤寒论》"
     assert by_id["classic-shang-han-lun"].note == "汉•张仲景"
     assert all(s.kind == "classic" for s in imported.sources)
-    fixed = {"fangjixue", "curated", "fangjixue-textbook-roles", "fangjixue-textbook"}
+    fixed = {"fangjixue", "curated", "fangjixue-textbook-roles", "fangjixue-textbook", "wiseman-feng-1998"}
     assert all(set(f.sources) <= fixed | set(by_id) for f in imported.formulas)
     gbt_names = {s.name_zh for s in gbt.syndromes}
     own = {s.name_zh for s in imported.syndromes}

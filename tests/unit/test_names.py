@@ -147,3 +147,17 @@ def test_every_known_name_is_read_between_punctuation(r, case):
     want = [h for name in names for h in r.resolve(name, "herb")]
     assert [m.name_zh for m in found] == want, (text, left)
     assert all(any(u.startswith(n) for n in names if not r.resolve(n, "herb")) for u in left), (text, left)
+
+
+def test_a_formula_is_found_under_either_english_standard(corpus):
+    """Formulas & Strategies names are name_en; Wiseman & Feng's join the aliases, cited (wiseman-feng-1998)."""
+    from tcm.names import NameResolver
+
+    r = NameResolver(corpus)
+    by_name = {f.name_zh: f for f in corpus.formulas}
+    for written, formula in [("Center-Supplementing Qi-Boosting Decoction", "补中益气汤"),
+                             ("Free Wanderer Powder", "逍遥散"), ("Rambling Powder", "逍遥散"),
+                             ("four agents decoction", "四物汤")]:
+        assert r.link(written, fuzzy=False) == [(f"formula:{formula}", 1.0)], written
+    assert "wiseman-feng-1998" in by_name["补中益气汤"].sources
+    assert "wiseman-feng-1998" in {s.id for s in corpus.sources}

@@ -49,6 +49,7 @@ SHEET = "SourceData"
 CHECK_SHEET = "经方"
 SOURCE_ID = "fangjixue"
 ROLES_SOURCE_ID = "fangjixue-textbook-roles"
+ENGLISH_SOURCE_ID = "wiseman-feng-1998"  # the English formula names of overrides/formulas.yaml english_aliases
 CURATED = "curated"
 DEFAULT_OVERRIDES = resource_dir("corpora") / "overrides" / "formulas.yaml"
 DEFAULT_ALIASES = resource_dir("corpora") / "overrides" / "herb_aliases.yaml"
@@ -532,6 +533,7 @@ def import_formulas(
     pinyin_fixes = ov.get("pinyin_fixes") or {}
     title_fixes = ov.get("source_title_fixes") or {}
     links = ov.get("syndrome_links") or {}
+    english = ov.get("english_aliases") or {}
     if gbt_syndromes is None:
         gbt_syndromes = import_gbt(datasets_dir).syndromes
     gbt_index = name_index(gbt_syndromes)
@@ -582,6 +584,9 @@ def import_formulas(
         book_ids, display = _books(o.get("classical_source") or row["方药来源"], title_fixes, books)
         sources = [*(row.get("sources") or [SOURCE_ID]), *book_ids, CURATED, *(o.get("sources") or [])]
         sources += [ROLES_SOURCE_ID] if any(i.role for i in comp) else []
+        if other_en := [a for a in english.get(name, []) if a != o.get("name_en")]:
+            alts = [*alts, *other_en]  # the same formula under another translation standard's name
+            sources.append(ENGLISH_SOURCE_ID)
         if not o.get("name_en"):
             report.append(f"{name}: no English name in the overrides")
         formulas[name] = Formula(
@@ -605,6 +610,8 @@ def import_formulas(
         report.append(f"{blank} blank row(s) skipped")
     for name in sorted(set(per) - used):
         report.append(f"overrides name {name}, which the table does not have")
+    for name in sorted(set(english) - set(formulas)):
+        report.append(f"english_aliases names {name}, which is not a formula")
     return FormulaImport(
         formulas=sorted(formulas.values(), key=lambda f: f.name_zh),
         syndromes=[Syndrome(name_zh=s, sources=[SOURCE_ID]) for s in sorted(own_syndromes)],
