@@ -74,6 +74,11 @@ class Assistant:
             yield urgent.answer
             yield urgent
             return
+        classical = self.classical(question, lang, drugs, flags)
+        if classical is not None:
+            yield classical.answer
+            yield classical
+            return
         clinical = self.clinical(question, lang, drugs, flags)
         if clinical is not None:
             yield clinical.answer
@@ -127,6 +132,25 @@ class Assistant:
                     out.append(f.model_copy(update={"message_en": f"{f.message_en} (in {name})",
                                                     "message_zh": f"{f.message_zh}（{name}所含）"}))
         return out
+
+    # ------------------------------------------------------------------ the classics
+    def classical(self, question: str, lang: str, drugs: str | None = None, flags: PatientFlags | None = None
+                  ) -> Answer | None:
+        """A quotation to attribute or a numbered clause to quote (not a patient, not an entity): answered from
+        the imported classical library, the passage quoted and cited, or "not found" (tcm.classics.answer)."""
+        from tcm.classics.answer import answer, is_classics_question
+
+        herbs, _drugs, others = self.resolver.scan_all(question)
+        if not is_classics_question(question, names_an_entity=bool(herbs or others)):
+            return None
+        reply = answer(question, lang)
+        facts = [Fact(n=i, id=f"classic:{h.passage_id}", text=f"{h.citation}：{h.text}", sources=[h.citation])
+                 for i, h in enumerate(reply.hits, 1)]
+        safety = self.engine.check(drugs=drugs, flags=flags or PatientFlags(), text=question)
+        info = self.generator.info.model_copy(update={"note": "reply quoted from the classical library"})
+        return Answer(question=question, language=lang, answer=reply.text,
+                      citations=[Citation(n=f.n, id=f.id, sources=f.sources) for f in facts], facts=facts,
+                      findings=safety.findings, generator=info, inferred=safety.inferred)
 
     # ------------------------------------------------------------------ clinical questions
     def clinical(self, question: str, lang: str, drugs: str | None = None, flags: PatientFlags | None = None

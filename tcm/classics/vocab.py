@@ -53,7 +53,10 @@ prevention=治未病; liver disease=肝之病; spleen=脾; heat bound in the bla
 below the heart=心下; pain on pressure=按之则痛; belching=噫气; hiccup=哕; jaundice=黄疸|身黄; thirst=渴;
 intestinal abscess=肠痈; lung abscess=肺痈; lung atrophy=肺痿; scaly skin=甲错; encrusted skin=肌肤甲错;
 blood impediment=血痹; wind water=风水; skin water=皮水; sweet=甘; bitter=苦; pungent=辛; sour=酸; salty=咸;
-five viscera=五脏; supplement=补; calm the spirit=安精神; spleen and stomach=脾胃; qi vacuity=气虚
+five viscera=五脏; supplement=补; calm the spirit=安精神; spleen and stomach=脾胃; qi vacuity=气虚;
+not yet ill=未病; not yet sick=未病; already ill=已病; already sick=已病; sage=圣人; sages=圣人;
+superior physician=上工; superior doctor=上工; inferior physician=下工; right qi=正气; upright qi=正气;
+evil=邪; pathogen=邪; yin and yang=阴阳; way of heaven=天道
 """
 
 

@@ -241,6 +241,48 @@ def _embedded(root) -> int:
         lib.close()
 
 
+# ------------------------------------------------------------------ questions about the classics (tcm ask)
+@pytest.mark.parametrize("question, names_entity, expected", [
+    ("“甲病之为病，头痛而恶寒”出自哪本书？", False, True),  # a quotation to attribute
+    ("伤寒论第12条说的是什么？", False, True),  # a numbered clause
+    ("正气存内，邪不可干出自哪里", False, True),  # an unquoted sentence and a source question
+    ("Which classic says 'treat what is not yet ill'?", False, True),
+    ("麻黄汤出自哪本书？", True, False),  # a formula's source: its card cites the clause
+    ("失眠多梦，心悸健忘，舌红少苔，脉细数，用什么方？", False, False),  # a patient
+    ("黄芪的功效是什么？", False, False),
+    ("黄芪出自哪本书？", True, False),  # a herb's source: not the first passage that mentions it
+    ("这个出自哪里？", False, False),  # nothing to look up
+])
+def test_which_questions_are_about_the_classics(question, names_entity, expected):
+    from tcm.classics.answer import is_classics_question
+
+    assert is_classics_question(question, names_entity) is expected
+
+
+def test_quotations_and_clauses_answered_from_the_library(tmp_path, monkeypatch):
+    from tcm.classics.answer import answer, coverage
+    from tcm.classics.importer import import_library
+
+    monkeypatch.setenv("TCM_DATA_DIR", str(tmp_path / "empty"))
+    missing = answer("“甲病之为病，头痛而恶寒”出自哪本书？", "zh")
+    assert missing.hits == [] and "tcm classics import" in missing.text
+    import_library(write_books(tmp_path / "books"), embedder="hash", data_dir=tmp_path)
+    monkeypatch.setenv("TCM_DATA_DIR", str(tmp_path))
+    got = answer("“甲病，脉浮而紧，身疼无汗”出自哪本书？", "zh")
+    assert got.hits and got.hits[0].clause == 3 and got.hits[0].book in ("试验论", "编号书")
+    assert f"{got.hits[0].citation}" in got.text and "[1]" in got.text and "脉浮而紧" in got.text
+    assert coverage("甲病，脉浮而紧，身疼无汗", got.hits[0].text) == 1.0
+    assert {h.book for h in got.hits} == {"试验论", "编号书"}  # the other book is named as quoting it
+    clause = answer("试验论第2条说的是什么？", "zh")
+    assert [h.citation for h in clause.hits] == ["《试验论》·辨甲病上 第2条"] and "试验汤主之" in clause.text
+    absent = answer("试验论第99条说的是什么？", "zh")
+    assert absent.hits == [] and "没有找到" in absent.text
+    unknown = answer("“天下雄鸡一声啼”出自哪里？", "zh")
+    assert unknown.hits == [] and "没有找到" in unknown.text  # never attributed to the nearest passage
+    en = answer("Where is “甲病，脉浮而紧，身疼无汗” from?", "en")
+    assert en.text.startswith("This is from 《") and en.hits[0].clause == 3
+
+
 # ------------------------------------------------------------------ the real books (../shared)
 @pytest.fixture(scope="module")
 def shanghan(tmp_path_factory):
@@ -299,6 +341,12 @@ def test_assistant_cites_the_clause(in_library, corpus, embedded_store):
     assert any("《伤寒论》第35条" in c.sources for c in zh.citations)
     en = a.ask("Where does Ma Huang Tang come from?")
     assert "《伤寒论》第35条" in en.answer
+    # a quotation is attributed from the library, not read as a patient's signs (脉浮, 恶寒 …)
+    quote = a.ask("“太阳之为病，脉浮，头项强痛而恶寒”出自哪本书？")
+    assert quote.answer.startswith("这句话见于《伤寒论》第1条") and quote.diagnosis is None
+    assert quote.citations[0].id.startswith("classic:") and quote.citations[0].sources == ["《伤寒论》第1条"]
+    clause = a.ask("伤寒论第12条说的是什么？")
+    assert clause.answer.startswith("《伤寒论》第12条") and "桂枝汤主之" in clause.answer
 
 
 def test_formula_card_shows_its_clauses(in_library, embedded_store):
