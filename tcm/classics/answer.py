@@ -103,16 +103,7 @@ def answer(question: str, lang: str, k: int = 8) -> ClassicalReply:
     hits = result.hits
     n_books = len(searcher.books)
     if clause:
-        want = _clause_number(clause.group(0))
-        books = {searcher.lib.book(b)["title"] for b in searcher.named_books(question)} or {"伤寒论"}
-        found = [h for h in hits if h.clause == want and h.book in books][:1]
-        if not found:
-            return ClassicalReply((f"在已导入的{n_books}部经典中没有找到{'、'.join(f'《{b}》' for b in sorted(books))}"
-                                   f"第{want}条。" if zh else f"Clause {want} of {', '.join(sorted(books))} is not "
-                                   f"in the {n_books} imported classics."), [])
-        h = found[0]
-        return ClassicalReply(f"{h.citation}：“{excerpt(h)}” [1]" if zh else
-                              f"{h.citation} ({_who(h)}): “{excerpt(h)}” [1]", found)
+        return _clause_reply(searcher, question, _clause_number(clause.group(0)), zh)
     if quote and _CJK.search(quote):
         matched = [h for h in hits if coverage(quote, h.text) >= MATCH]
         if not matched:
@@ -161,6 +152,47 @@ def answer(question: str, lang: str, k: int = 8) -> ClassicalReply:
     head = ("The closest passages in the imported classics, found by meaning (the words were not matched, so check "
             "the attribution):" if not zh else "已导入经典中意思最接近的段落（按意义检索，未逐字核对，请核实出处）：")
     return ClassicalReply(f"{head}\n{lines}", top)
+
+
+def _clause_reply(searcher, question: str, n: int, zh: bool) -> ClassicalReply:
+    """Clause ``n`` of the book the question names (《伤寒论》 when it names none). Books that number their
+    clauses per chapter (《金匮要略》) have many a clause ``n``: the chapter the question names is taken, and
+    when it names none the reply lists the chapters rather than pick one."""
+    from tcm.classics.search import _CJK_RUN, _hit
+
+    lib = searcher.lib
+    books = searcher.named_books(question) or [b for t, b in searcher.titles.items() if t == "伤寒论"]
+    titles = "、".join(f"《{lib.book(b)['title']}》" for b in books) or "《伤寒论》"
+    rows = lib.passages([p for b in books for p in lib.clause(b, n)])
+    found = sorted(rows.values(), key=lambda r: (r["book_id"], r["seq"]))
+    if len(found) > 1:  # the chapter the question names: the longest run of its words in a chapter's title
+        from difflib import SequenceMatcher
+
+        from tcm.classics.importer import ALIASES
+
+        rest = _ASK_WORDS.sub(" ", _CLAUSE.sub(" ", normalise(question)))
+        for name in [lib.book(b)["title"] for b in books] + sorted(ALIASES, key=len, reverse=True):
+            rest = rest.replace(name, " ")
+        words = "".join(_CJK_RUN.findall(rest))
+
+        def overlap(r: dict) -> int:
+            sec = normalise(r["section"] or "")
+            return SequenceMatcher(None, words, sec, autojunk=False).find_longest_match().size if words else 0
+
+        best = max(overlap(r) for r in found)
+        found = [r for r in found if overlap(r) == best] if best >= 2 else found
+    if not found:
+        return ClassicalReply(f"在已导入的{len(searcher.books)}部经典中没有找到{titles}第{n}条。" if zh else
+                              f"Clause {n} of {titles} is not in the {len(searcher.books)} imported classics.", [])
+    hits = [_hit(r, 1.0, []) for r in found]
+    if len(hits) > 1:
+        listed = "；".join(h.citation for h in hits[:8]) + ("……" if len(hits) > 8 else "")
+        return ClassicalReply(f"{titles}的条文按篇编号，第{n}条共有{len(hits)}处：{listed}。请说明是哪一篇。" if zh else
+                              f"{titles} numbers its clauses per chapter: there are {len(hits)} clauses {n} "
+                              f"({listed}). Which chapter do you mean?", [])
+    h = hits[0]
+    text = f"{h.citation}：“{excerpt(h)}” [1]" if zh else f"{h.citation} ({_who(h)}): “{excerpt(h)}” [1]"
+    return ClassicalReply(text, hits)
 
 
 def _year(h: ClassicHit) -> int:

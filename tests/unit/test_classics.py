@@ -347,6 +347,11 @@ def test_assistant_cites_the_clause(in_library, corpus, embedded_store):
     assert quote.citations[0].id.startswith("classic:") and quote.citations[0].sources == ["《伤寒论》第1条"]
     clause = a.ask("伤寒论第12条说的是什么？")
     assert clause.answer.startswith("《伤寒论》第12条") and "桂枝汤主之" in clause.answer
+    # 《金匮要略》 numbers its clauses per chapter: without a chapter the reply lists them instead of picking one
+    many = a.ask("金匮要略第3条说的是什么？")
+    assert "按篇编号" in many.answer and many.citations == []
+    one = a.ask("金匮要略痉湿暍病第3条说的是什么？")
+    assert one.answer.startswith("《金匮要略方论》·痉湿") and "名曰痉" in one.answer
 
 
 def test_formula_card_shows_its_clauses(in_library, embedded_store):
