@@ -303,9 +303,10 @@ def embed_pending(lib: Library, spec: str | None = None, progress: Progress | No
     for b in pending:
         texts, _owners = embed_texts(lib.book_passages(b["book_id"]))
         total += len(texts)
-        sizes[b["book_id"]] = (len(texts) + EMBED_CHUNK - 1) // EMBED_CHUNK
-        for k, start in enumerate(range(0, len(texts), EMBED_CHUNK)):
-            chunk = texts[start : start + EMBED_CHUNK]
+        spans = chunk_spans(b["passages"], len(texts))
+        sizes[b["book_id"]] = len(spans)
+        for k, (start, stop) in enumerate(spans):
+            chunk = texts[start:stop]
             path = lib.vector_path(b["book_id"], k)
             if not (path.exists() and len(np.load(path, mmap_mode="r")) == len(chunk)):
                 chunks.append((b, k, chunk))
@@ -360,9 +361,16 @@ def embed_pending(lib: Library, spec: str | None = None, progress: Progress | No
     return total
 
 
+def chunk_spans(passages: int, texts: int) -> list[tuple[int, int]]:
+    """The rows each saved chunk of a book holds: the passages in chunks of ``EMBED_CHUNK``, then the views in
+    chunks of their own, so a book's passage chunks are the same with and without views."""
+    return ([(a, min(a + EMBED_CHUNK, passages)) for a in range(0, passages, EMBED_CHUNK)]
+            + [(a, min(a + EMBED_CHUNK, texts)) for a in range(passages, texts, EMBED_CHUNK)])
+
+
 def _add_views(lib: Library) -> None:
     """Books embedded before the sentence-level views: their passages' rows are kept as saved chunks (the
-    resume point) and the book is marked for embedding, so only the chunks that hold views are embedded."""
+    resume point) and the book is marked for embedding, so only the views are embedded."""
     for b in lib.books():
         path = lib.vector_path(b["book_id"])
         if b["status"] != "done" or not path.exists():
@@ -372,8 +380,8 @@ def _add_views(lib: Library) -> None:
         if len(rows) == n_texts:
             continue
         if len(rows) == b["passages"]:
-            for k, start in enumerate(range(0, b["passages"] - EMBED_CHUNK + 1, EMBED_CHUNK)):
-                np.save(lib.vector_path(b["book_id"], k), np.asarray(rows[start : start + EMBED_CHUNK]))
+            for k, (start, stop) in enumerate(chunk_spans(b["passages"], b["passages"])):
+                np.save(lib.vector_path(b["book_id"], k), np.asarray(rows[start:stop]))
         del rows
         path.unlink()
         lib.mark(b["book_id"], "parsed")

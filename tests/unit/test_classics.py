@@ -185,16 +185,15 @@ def test_long_passages_get_sentence_views_and_an_older_library_gains_them(tmp_pa
     s = ClassicsSearcher(data / "classics")
     _scores, got = s._dense_index().search(s._emb.embed_queries([views[long_pid][-1]]), 1)
     assert got[0][0] == long_pid  # found by its last sentences, which its own vector never read
-    # a library embedded before the views: its passages' rows are kept, only the chunks with views are embedded
-    old = np.load(lib.vector_path("902"))[: b["passages"]]
-    old[:EMBED_CHUNK] = 0  # marked: a kept row stays zero
+    # a library embedded before the views: its passages' rows are kept, only the views are embedded
+    old = np.zeros_like(np.load(lib.vector_path("902"))[: b["passages"]])  # marked: a kept row stays zero
     np.save(lib.vector_path("902"), old)
     lib.set_meta("vector_layout", "passages")
     r = import_library(src, embedder="hash", data_dir=data)
     assert r["embedded"] == b["passages"] + n_views and lib.book("902")["status"] == "done"
     ids2, vecs2, _ = lib.load_vectors()
-    assert np.array_equal(ids2, ids) and np.array_equal(vecs2[EMBED_CHUNK:], vecs[EMBED_CHUNK:])
-    assert not vecs2[:EMBED_CHUNK].any()  # the kept chunk was not embedded again
+    assert np.array_equal(ids2, ids) and np.array_equal(vecs2[b["passages"] :], vecs[b["passages"] :])
+    assert not vecs2[: b["passages"]].any()  # every passage row was kept, only the views were embedded
     lib.close()
 
 
