@@ -94,16 +94,14 @@ def answer(question: str, lang: str, k: int = 8) -> ClassicalReply:
         return ClassicalReply(("经典库尚未导入，无法查找原文：" if zh else "The classical library is not imported, so "
                                "I cannot look the text up: ") + missing_message() + ("。" if zh else "."), [])
     searcher = default_searcher()
+    if clause := _CLAUSE.search(question):
+        return _clause_reply(searcher, question, _clause_number(clause.group(0)), zh)
     quote = _quote(question)
-    clause = _CLAUSE.search(question)
-    if not quote and not clause and _CJK.search(question):
+    if not quote and _CJK.search(question):
         quote = _ASK_WORDS.sub("", question).strip()  # an unquoted sentence: the question minus its asking words
-    query = quote if quote and _CJK.search(quote) else question
-    result = searcher.search(query, k=k)
+    result = searcher.search(quote if quote and _CJK.search(quote) else question, k=k)
     hits = result.hits
     n_books = len(searcher.books)
-    if clause:
-        return _clause_reply(searcher, question, _clause_number(clause.group(0)), zh)
     if quote and _CJK.search(quote):
         matched = [h for h in hits if coverage(quote, h.text) >= MATCH]
         if not matched:
@@ -114,7 +112,7 @@ def answer(question: str, lang: str, k: int = 8) -> ClassicalReply:
                                    "holds most of its wording)." + (f" The nearest passages, which do not match, "
                                                                   f"are {near}." if near else "")), [])
         # several books hold the words (later ones quote earlier ones): the earliest edition in the library among
-        # the closest matches is named as the source, the others as quoting it
+        # the closest matches is named as the source, the others as also holding them
         best = max(coverage(quote, h.text) for h in matched)
         close = [h for h in matched if coverage(quote, h.text) >= best - 0.1]
         first = min(close, key=lambda h: (_year(h), close.index(h)))
@@ -126,10 +124,10 @@ def answer(question: str, lang: str, k: int = 8) -> ClassicalReply:
         also = "，".join(f"{h.citation} [{i}]" for i, h in enumerate(others, 2))
         if zh:
             text = f"这句话见于{first.citation}（{_who(first)}）：“{excerpt(first, quote)}” [1]"
-            text += f"\n后世引用亦见：{also}。" if also else ""
+            text += f"\n亦见于：{also}。" if also else ""
         else:
             text = f"This is from {first.citation} ({_who(first)}): “{excerpt(first, quote)}” [1]"
-            text += f"\nAlso quoted in: {also}." if also else ""
+            text += f"\nAlso found in: {also}." if also else ""
         return ClassicalReply(text, cited)
     # an English question: passages found by meaning, never presented as a verified attribution, and only those
     # holding a Chinese term the question was read as

@@ -271,7 +271,7 @@ def test_quotations_and_clauses_answered_from_the_library(tmp_path, monkeypatch)
     assert got.hits and got.hits[0].clause == 3 and got.hits[0].book in ("试验论", "编号书")
     assert f"{got.hits[0].citation}" in got.text and "[1]" in got.text and "脉浮而紧" in got.text
     assert coverage("甲病，脉浮而紧，身疼无汗", got.hits[0].text) == 1.0
-    assert {h.book for h in got.hits} == {"试验论", "编号书"}  # the other book is named as quoting it
+    assert {h.book for h in got.hits} == {"试验论", "编号书"}  # the other book holding it is named too
     clause = answer("试验论第2条说的是什么？", "zh")
     assert [h.citation for h in clause.hits] == ["《试验论》·辨甲病上 第2条"] and "试验汤主之" in clause.text
     absent = answer("试验论第99条说的是什么？", "zh")
