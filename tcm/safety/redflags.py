@@ -46,14 +46,15 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         rf"heart attack|pain (?:radiating|spreading|spreads|going|shooting|moving) (?:to|into|down) {_WHO} {_ARM}|"
         rf"pain (?:radiating|spreading) to {_WHO} (?:jaw|neck|left arm)")),
     RedFlag("stroke", "signs of stroke", "中风征兆", _p(
-        # 中风 alone, but not the 《伤寒论》 exterior patterns 太阳中风/阳明中风 that 桂枝汤 treats, nor its sequelae
+        # 中风 alone, but not the 《伤寒论》 exterior patterns 太阳中风/阳明中风 that 桂枝汤 treats, nor its sequelae,
+        # nor 《金匮要略》 中风历节病 (a chapter and a disease name, not an event)
         r"口眼歪斜|口角歪斜|嘴角歪|嘴(?:巴)?歪|脸歪|半身不遂|偏瘫|一侧肢体无力|一侧手脚无力|"
         r"一侧(?:手脚|肢体|身体|胳膊|手臂|腿)(?:突然)?(?:麻木|发麻|无力|没劲|不能动)|"
         r"半边(?:身子|身体|脸)(?:麻|不能动|没知觉|没有知觉|无力)|"
         r"(?:胳膊|手臂|一只手|一条腿)(?:突然)?(?:抬不起来|举不起来)|"
         r"言语不清|说话(?:不清|含糊|不利索|大舌头)|口齿不清|突然(?:失语|说不出话)|"
         r"(?:突然|骤然)(?:剧烈|爆炸样|炸裂样)头痛|(?:这辈子|一生中|有生以来)最(?:痛|剧烈|严重)的(?:一次)?头痛|雷击样头痛|"
-        r"(?<!太阳)(?<!阳明)(?<!少阳)(?<!太阴)(?<!少阴)(?<!厥阴)中风(?!后遗症|病史|史)",
+        r"(?<!太阳)(?<!阳明)(?<!少阳)(?<!太阴)(?<!少阴)(?<!厥阴)中风(?!后遗症|病史|史|历节)",
         r"face (?:is )?drooping|facial droop|drooping face|(?:face|mouth) (?:has )?(?:dropped|drooped)|"
         r"side of (?:my|his|her) face (?:has )?(?:dropped|drooped|is drooping)|"
         r"slurred speech|speech is slurred|slurring (?:his|her|my)? ?words|"

@@ -155,6 +155,7 @@ QUIET: list[str] = [
     "Heartburn after meals, no chest pain",
     "太阳中风，发热汗出恶风",
     "阳明中风，口苦咽干",
+    "金匮要略中风历节病第2条说的是什么",
     "中风后遗症多年，病情稳定",
     "有中风病史，想调理",
     "I had a stroke ten years ago",
