@@ -222,6 +222,8 @@ class Library:
             p = self.vector_path(b["book_id"])
             if p.exists():
                 arr = np.load(p)
+                if not len(arr):  # a book with no passages (an empty file in the dataset) saved no vectors
+                    continue
                 passages = list(self.book_passages(b["book_id"]))
                 owners = [pid for pid, _ in passages] if len(arr) == len(passages) else embed_texts(passages)[1]
                 if len(owners) != len(arr):
