@@ -23,6 +23,7 @@ from tcm.types import ClassicHit, ClassicSearchResult
 
 _FETCH = 200  # candidates per signal: at 1.2M passages a clause is quoted in dozens of commentaries
 WEIGHTS = {"cover": 1.0, "bm25": 0.3, "dense": 0.3, "link": 0.5, "clause": 3.0, "book": 0.3, "canon": 0.2}
+ZH_DENSE = 0.33  # the dense weight's share for a Chinese query (see _search)
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _CLAUSE_ZH = re.compile(r"第\s*([0-9]{1,3}|[一二三四五六七八九十百]{1,6})\s*条")
 _CLAUSE_EN = re.compile(r"\b(?:clause|article|line|paragraph|no\.?|#)\s*(\d{1,3})\b", re.I)
@@ -236,11 +237,19 @@ class ClassicsSearcher:
         if dense and self.dense_ready() and (index := self._dense_index()) is not None:
             qv = self._emb.embed_queries([query])
             scores, ids = index.search(qv, _FETCH * (4 if books else 1))
-            got = [(int(i), float(sc)) for i, sc in zip(ids[0], scores[0], strict=True) if i >= 0]
-            if got:
-                hi, lo = got[0][1], got[-1][1]
-                for p, sc in got:
-                    put(p, "dense", (sc - lo) / (hi - lo) if hi > lo else 1.0)
+            sims: dict[int, float] = {}
+            for i, sc in zip(ids[0], scores[0], strict=True):
+                if i >= 0:  # a passage and its sentence views share an id: the best of them counts
+                    sims[int(i)] = max(sims.get(int(i), -1.0), float(sc))
+            # the other candidates are scored against their own saved vectors: over the whole library the dense
+            # list fills up with the commentaries that quote a clause word for word, and the clause itself, left
+            # out of it, would count as not similar at all
+            others = self.lib.passages([p for p in feats if p not in sims])
+            for p, v in self.lib.passage_vectors(others.values()).items():
+                sims[p] = float(v @ qv[0])
+            hi = max(sims.values(), default=0.0)
+            for p, sc in sims.items():
+                put(p, "dense", max(0.0, sc) / hi if hi > 0 else 0.0)
         rows = self.lib.passages(feats)
         bookset = set(books)
         for p, f in feats.items():
@@ -249,7 +258,17 @@ class ClassicsSearcher:
             f["book"] = 1.0 if rows.get(p, {}).get("book_id") in bookset else 0.0
             # the canonical text over the commentaries that quote it word for word (伤寒论 over 注解伤寒论 …)
             f["canon"] = 1.0 if rows.get(p, {}).get("title") in CORE else 0.0
-        scored = sorted(((sum(WEIGHTS[n] * v for n, v in f.items()), p) for p, f in feats.items()),
+        if len(grams) >= 6 and max((f["cover"] for f in feats.values()), default=0.0) >= 0.95:
+            # the words themselves were found: a quotation, which the lexical signals place; similarity of
+            # meaning would only lift the many later books that quote it over the one it comes from
+            for f in feats.values():
+                f.pop("dense", None)
+        # a Chinese query is placed by its own words first (the offline model reads classical Chinese poorly, and
+        # over the whole library its nearest neighbours are paraphrasing commentaries); for an English one the
+        # dense similarity is the bridge into the texts
+        english = bool(re.search(r"[A-Za-z]{3,}", query))
+        w = WEIGHTS if english else {**WEIGHTS, "dense": WEIGHTS["dense"] * ZH_DENSE}
+        scored = sorted(((sum(w[n] * v for n, v in f.items()), p) for p, f in feats.items()),
                         key=lambda t: (-t[0], t[1]))
         fused = [(str(p), sc) for sc, p in scored[:k]]
         pids = [int(p) for p, _ in fused]

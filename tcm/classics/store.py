@@ -46,6 +46,7 @@ class Library:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self._schema()
+        self._vector_files: dict[str, np.ndarray | None] = {}  # book id → its vectors, memory-mapped on first use
 
     def _schema(self) -> None:
         self.db.executescript("""
@@ -234,6 +235,20 @@ class Library:
         if not ids:
             return np.zeros(0, np.int64), np.zeros((0, 0), np.float32), self.get_meta("embedder")
         return np.concatenate(ids), np.vstack(vecs), self.get_meta("embedder")
+
+    def passage_vectors(self, rows: Iterable[dict]) -> dict[int, np.ndarray]:
+        """Each passage's own saved vector (``passages()`` rows: row ``seq - 1`` of its book's file), for the
+        books whose embedding is done; read from the memory-mapped files, never the whole library."""
+        out: dict[int, np.ndarray] = {}
+        for r in rows:
+            bid = r["book_id"]
+            if bid not in self._vector_files:
+                p = self.vector_path(bid)
+                self._vector_files[bid] = np.load(p, mmap_mode="r") if p.exists() else None
+            vecs = self._vector_files[bid]
+            if vecs is not None and 0 < r["seq"] <= len(vecs) and vecs.ndim == 2:
+                out[r["pid"]] = np.asarray(vecs[r["seq"] - 1], dtype=np.float32)
+        return out
 
     def size_bytes(self) -> int:
         return sum(f.stat().st_size for f in self.root.rglob("*") if f.is_file())
