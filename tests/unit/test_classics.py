@@ -225,6 +225,10 @@ def test_dense_index_is_saved_reused_and_rebuilt_after_a_change(tmp_path):
     assert saved.stat().st_mtime_ns == stamp and again._pending is not None
     x = np.vstack([np.load(p) for p in sorted((root / "vectors").glob("*.npy"))]).astype(np.float32)[:3]
     assert np.array_equal(first.search(x, 3)[1], again.search(x, 3)[1])
+    lib = ClassicsSearcher(root).lib  # each passage's own vector, read from the memory-mapped book files
+    ids, vecs, _ = lib.load_vectors()
+    own = lib.passage_vectors(lib.passages(ids[:5].tolist()).values())
+    assert list(own) == ids[:5].tolist() and all(np.array_equal(own[p], vecs[i]) for i, p in enumerate(ids[:5]))
     delete_books(["编号书"], data_dir=tmp_path)
     rebuilt = ClassicsSearcher(root)._dense_index()
     assert rebuilt.ntotal == _embedded(root) < first.ntotal
