@@ -23,6 +23,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """End a server process: politely, then by force."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=20)
+
+
 @contextlib.contextmanager
 def serve_app(graph_data, data: Path, log_path: Path, env_extra: dict[str, str] | None = None,
               start_timeout_s: float = 120) -> Iterator[str]:
@@ -56,9 +66,4 @@ def serve_app(graph_data, data: Path, log_path: Path, env_extra: dict[str, str] 
                 time.sleep(0.3)
             yield url
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=20)
+            stop(proc)

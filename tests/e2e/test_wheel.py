@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from _serve import free_port, stop
 
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT_S = 300
@@ -116,9 +116,7 @@ def test_build_check_search_eval_and_app_from_the_wheel(venv, env, tmp_path):
     assert e.returncode == 0, e.stderr[-2000:]
     assert json.loads(e.stdout)["suites"]["safety"]["cases"] > 500  # the cases ship inside the wheel
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     log = (tmp_path / "app.log").open("w", encoding="utf-8")
     proc = subprocess.Popen([str(venv / "bin" / "tcm"), "app", "--port", str(port)], cwd=tmp_path,
                             env={**env, "PYTHONUNBUFFERED": "1"},
@@ -138,9 +136,5 @@ def test_build_check_search_eval_and_app_from_the_wheel(venv, env, tmp_path):
             assert time.monotonic() < deadline, "tcm app never printed its URL"
             time.sleep(0.3)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
