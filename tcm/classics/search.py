@@ -234,23 +234,24 @@ class ClassicsSearcher:
             target = books or [self.titles[t] for t in ("伤寒论",) if t in self.titles]
             for p in (p for b in target for p in self.lib.clause(b, n)):
                 put(p, "clause", 1.0)
+        qv, sims = None, {}
         if dense and self.dense_ready() and (index := self._dense_index()) is not None:
             qv = self._emb.embed_queries([query])
             scores, ids = index.search(qv, _FETCH * (4 if books else 1))
-            sims: dict[int, float] = {}
             for i, sc in zip(ids[0], scores[0], strict=True):
                 if i >= 0:  # a passage and its sentence views share an id: the best of them counts
                     sims[int(i)] = max(sims.get(int(i), -1.0), float(sc))
+                    feats.setdefault(int(i), {})
+        rows = self.lib.passages(feats)
+        if qv is not None:
             # the other candidates are scored against their own saved vectors: over the whole library the dense
             # list fills up with the commentaries that quote a clause word for word, and the clause itself, left
             # out of it, would count as not similar at all
-            others = self.lib.passages([p for p in feats if p not in sims])
-            for p, v in self.lib.passage_vectors(others.values()).items():
+            for p, v in self.lib.passage_vectors(r for p, r in rows.items() if p not in sims).items():
                 sims[p] = float(v @ qv[0])
             hi = max(sims.values(), default=0.0)
             for p, sc in sims.items():
                 put(p, "dense", max(0.0, sc) / hi if hi > 0 else 0.0)
-        rows = self.lib.passages(feats)
         bookset = set(books)
         for p, f in feats.items():
             text = normalise(rows[p]["text"]) if p in rows else ""

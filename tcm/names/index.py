@@ -242,7 +242,6 @@ class FuzzyIndex:
                     out[eid] = max(out.get(eid, 0.0), round(ratio, 3))
         return out
 
-
     def sound(self, text: str) -> str:
         """``text`` read character by character ('白芨' and '白及' both 'baiji'): a table lookup, so a search
         never loads pypinyin's phrase dictionary (0.3 s of a cold `tcm search`)."""
