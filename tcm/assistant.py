@@ -185,8 +185,19 @@ class Assistant:
                       generator=info, inferred=safety.inferred, diagnosis=d)
 
     def unknown_name(self, question: str, lang: str) -> Answer | None:
-        """A formula-like name (…汤/散/丸/饮/丹/膏) that no entry has: say so rather than answer about another."""
-        _herbs, _drugs, others = self.resolver.scan_all(question)
+        """A formula-like name (…汤/散/丸/饮/丹/膏) that no entry has, or a question that names nothing but has
+        words that read like herbs (黄奇 for 黄芪): say so and ask, rather than answer about something else."""
+        herbs, _drugs, others = self.resolver.scan_all(question)
+        if not herbs and not others and (alike := self.resolver.sound_alikes(question)):
+            if lang == "zh":
+                guess = "；".join(f"“{w}”可能是{h}" for w, h in alike)
+                text = f"图谱中没有这些药名，按读音推测：{guess}。请核对名称后再问；未确认的药名不做配伍和安全检查。"
+            else:
+                guess = "; ".join(f"“{w}” may be {h}" for w, h in alike)
+                text = (f"The graph has no herb by these names. By sound: {guess}. Please check the names and ask "
+                        "again; names not confirmed are not checked for combinations or safety.")
+            return Answer(question=question, language=lang, answer=text, generator=self.generator.info,
+                          inferred=self.engine.patient_state(question))
         known = [surface for k, _, surface in others if k == "formula"]
         for m in _FORMULA_NAME.finditer(question):
             name = m.group(1)

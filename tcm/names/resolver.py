@@ -33,6 +33,7 @@ from tcm.names.forms import normalize_name, strip_processing, to_simplified
 from tcm.names.index import LINKED, NameIndex, query_keys
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _NOTES = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
 _DRUG_SEP = re.compile(r"[，,、;；\n\r/|+]+|\s+and\s+|\s*和\s*|\s*及\s*|\s*与\s*")
 _WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
@@ -126,6 +127,21 @@ class NameResolver:
         if not out and fuzzy:
             out = self.index.fuzzy.match(key)
         return sorted(out.items(), key=lambda kv: -kv[1])[:limit]
+
+    def sound_alikes(self, text: str) -> list[tuple[str, str]]:
+        """(written, herb) for each run of 2–4 Chinese characters in free text that is no name but reads like a
+        herb's (黄奇 → 黄芪, 当贵 → 当归): what a question misspelt, to ask about, never to answer as if said."""
+        out: list[tuple[str, str]] = []
+        fuzzy = self.index.fuzzy
+        for run in _CJK_RUN.findall(to_simplified(text)):
+            for n in (4, 3, 2):
+                for i in range(len(run) - n + 1):
+                    w = run[i : i + n]
+                    if any(w in seen for seen, _ in out) or self.index.ids(w, LINKED):
+                        continue
+                    out += [(w, e.split(":", 1)[1]) for e in fuzzy.sounds.get(fuzzy.sound(w), ())
+                            if e.startswith("herb:")]
+        return out
 
     def root(self, herb: str) -> str:
         """The crude drug a processed form comes from (炙甘草 → 甘草)."""
