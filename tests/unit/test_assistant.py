@@ -179,7 +179,8 @@ def test_misspelt_herbs_are_asked_about_not_answered(parts):
     """黄奇/当贵 are no names: the reply says so and names what they read like, with no facts about other herbs."""
     a = assistant(parts)
     assert parts[1].resolver.sound_alikes("黄奇和当贵能一起吃吗") == [("黄奇", "黄芪"), ("当贵", "当归")]
-    assert parts[1].resolver.sound_alikes("失眠多梦怎么办") == [] and parts[1].resolver.sound_alikes("白芨和川乌能一起用吗") == []
+    assert parts[1].resolver.sound_alikes("失眠多梦怎么办") == []
+    assert parts[1].resolver.sound_alikes("白芨和川乌能一起用吗") == []
     reply = a.ask("黄奇和当贵能一起吃吗")
     assert "黄芪" in reply.answer and "当归" in reply.answer and "没有" in reply.answer
     assert reply.facts == [] and "马钱子" not in reply.answer
