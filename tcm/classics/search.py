@@ -14,10 +14,11 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
+from tcm.classics import concepts as cpt
 from tcm.classics.importer import ALIASES, CORE, passage_tokens, tokenizer
 from tcm.classics.parse import normalise
 from tcm.classics.store import Library, library_dir
-from tcm.classics.vocab import classical_terms, english_classical_terms
+from tcm.classics.vocab import english, english_classical_groups, modern_phrases
 from tcm.errors import ClassicsError
 from tcm.types import ClassicHit, ClassicSearchResult
 
@@ -63,7 +64,8 @@ def citation(book: str, section: str, clause: int | None) -> str:
 # ------------------------------------------------------------------ English → classical Chinese terms
 @lru_cache(maxsize=1)
 def _inverse_glossary() -> dict[str, list[str]]:
-    """English word n-gram → the glossary's Chinese compounds it glosses (compounds first, tighter glosses first)."""
+    """English word n-gram → the glossary's Chinese compounds it glosses (compounds first, tighter glosses first).
+    A single word stands only for a gloss of that one word: 'difficult' alone is not 小便不利."""
     from tcm.retrieval.glossary import glossary
     from tcm.retrieval.lexical import stem
 
@@ -71,29 +73,57 @@ def _inverse_glossary() -> dict[str, list[str]]:
     for zh, en in glossary().items():
         words = [stem(w) for w in re.findall(r"[a-z]+", en.lower()) if w not in _EN_STOP]
         for n in range(1, min(4, len(words)) + 1):
+            if n == 1 and len(words) > 1:
+                continue
             for i in range(len(words) - n + 1):
                 ranked.setdefault(" ".join(words[i : i + n]), []).append((0 if len(zh) > 1 else 1, len(words), zh))
     return {k: [zh for *_, zh in sorted(v)] for k, v in ranked.items()}
 
 
-def english_terms(query: str, per_phrase: int = 2) -> list[str]:
-    """Chinese terms for an English question: longest glossary phrase first at each word."""
+def english_groups(query: str, per_phrase: int = 2) -> list[list[str]]:
+    """The Chinese wordings of each idea of an English question: classical terms of art first ('lesser yin' →
+    少阴), then the glossary read backwards on the words left, longest phrase first at each word."""
     from tcm.retrieval.lexical import stem
 
+    groups = english_classical_groups(query)
+    low = query.lower()
+    for key in sorted(english(), key=len, reverse=True):
+        low = re.sub(rf"\b{re.escape(key)}\b", " | ", low)
     inv = _inverse_glossary()
-    words = [stem(w) for w in re.findall(r"[a-z]+", query.lower()) if w not in _EN_STOP]
-    out: list[str] = []
-    i = 0
-    while i < len(words):
-        for n in range(min(4, len(words) - i), 0, -1):
-            zh = inv.get(" ".join(words[i : i + n]))
-            if zh:
-                out += zh[:per_phrase]
-                i += n
-                break
-        else:
-            i += 1
-    return list(dict.fromkeys(out))
+    for part in low.split("|"):
+        words = [stem(w) for w in re.findall(r"[a-z]+", part) if w not in _EN_STOP]
+        i = 0
+        while i < len(words):
+            for n in range(min(4, len(words) - i), 0, -1):
+                zh = inv.get(" ".join(words[i : i + n]))
+                if zh:
+                    groups.append(zh[:per_phrase])
+                    i += n
+                    break
+            else:
+                i += 1
+    return groups
+
+
+def english_terms(query: str, per_phrase: int = 2) -> list[str]:
+    """Chinese terms for an English question (see english_groups), in order, once each."""
+    return list(dict.fromkeys(t for g in english_groups(query, per_phrase) for t in g))
+
+
+def _sign_phrases(zh: str) -> list[tuple[str, list[str]]]:
+    """The signs a Chinese query names in its own words (发烧, 心慌), each with the vocabulary's other wordings
+    (发热/身热, 心悸/惊悸): the differentiation engine's sign lexicon."""
+    if not zh.strip():
+        return []
+    from tcm.reasoning.engine import default_reasoner
+
+    lex = default_reasoner().lexicon
+    out = []
+    for m in lex.parse(zh):
+        info = lex.signs.get(m.sign)
+        if m.kind == "symptom" and info is not None and len(m.text) > 1:
+            out.append((normalise(m.text), [normalise(w) for w in (info.name, *info.synonyms)]))
+    return out
 
 
 def _cn_int(s: str) -> int:
@@ -202,10 +232,17 @@ class ClassicsSearcher:
             zh = zh.replace(self.lib.book(bid)["title"], " ")
         for alias in ALIASES:
             zh = zh.replace(alias, " ")
-        en_terms = (english_classical_terms(query) + english_terms(query)) if re.search(r"[A-Za-z]{3,}", query) else []
-        runs = [r for r in zh.split() if r] + [normalise(t) for t in classical_terms(zh) + en_terms + names]
+        english = bool(re.search(r"[A-Za-z]{3,}", query))
+        en_query = query
+        for alias in BOOKS_EN:  # an English book title is not content either ('difficult issues')
+            en_query = re.sub(rf"\b{alias}\b", " ", en_query, flags=re.I)
+        en_groups = [[normalise(t) for t in g] for g in english_groups(en_query)] if english else []
+        phrases = [(normalise(k), [normalise(a) for a in alts]) for k, alts in modern_phrases(zh)]
+        phrases += _sign_phrases(zh) + [(normalise(n), []) for n in names]
+        concepts = cpt.split_query(zh, phrases) + [cpt.Concept(tuple(g)) for g in en_groups if g]
+        concepts += [cpt.Concept((normalise(n),)) for n in names if normalise(n) not in zh]
+        runs = list(dict.fromkeys(f for c in concepts for f in c.forms if len(f) > 1)) or zh.split()
         terms = [t for r in runs for t in passage_tokens(self.tok, r).split()]
-        grams = {r[i : i + 2] for r in runs for i in range(len(r) - 1)} | {r for r in runs if len(r) == 1}
         # candidates from every signal, then one additive score (see WEIGHTS): coverage of the query's
         # bigrams is the backbone (BM25 alone prefers a short passage repeating one term over the clause
         # that has them all), BM25 and dense similarity refine it, links and a named clause lift.
@@ -253,13 +290,14 @@ class ClassicsSearcher:
             for p, sc in sims.items():
                 put(p, "dense", max(0.0, sc) / hi if hi > 0 else 0.0)
         bookset = set(books)
+        n = max(1, sum(b["passages"] or 0 for b in self.books))
+        weighted = cpt.weigh(concepts, self.lib.doc_freq({g for c in concepts for g in c.grams()}), n)
         for p, f in feats.items():
-            text = normalise(rows[p]["text"]) if p in rows else ""
-            f["cover"] = sum(1 for g in grams if g in text) / len(grams) if grams else 0.0
+            f["cover"] = cpt.coverage(weighted, normalise(rows[p]["text"])) if p in rows else 0.0
             f["book"] = 1.0 if rows.get(p, {}).get("book_id") in bookset else 0.0
             # the canonical text over the commentaries that quote it word for word (伤寒论 over 注解伤寒论 …)
             f["canon"] = 1.0 if rows.get(p, {}).get("title") in CORE else 0.0
-        if len(grams) >= 6 and max((f["cover"] for f in feats.values()), default=0.0) >= 0.95:
+        if len(weighted) >= 6 and max((f["cover"] for f in feats.values()), default=0.0) >= 0.95:
             # the words themselves were found: a quotation, which the lexical signals place; similarity of
             # meaning would only lift the many later books that quote it over the one it comes from
             for f in feats.values():
@@ -267,10 +305,10 @@ class ClassicsSearcher:
         # a Chinese query is placed by its own words first (the offline model reads classical Chinese poorly, and
         # over the whole library its nearest neighbours are paraphrasing commentaries); for an English one the
         # dense similarity is the bridge into the texts
-        english = bool(re.search(r"[A-Za-z]{3,}", query))
         w = WEIGHTS if english else {**WEIGHTS, "dense": WEIGHTS["dense"] * ZH_DENSE}
         scored = sorted(((sum(w[n] * v for n, v in f.items()), p) for p, f in feats.items()),
                         key=lambda t: (-t[0], t[1]))
+        self._last_features = feats  # for explaining a ranking (evals, debugging)
         fused = [(str(p), sc) for sc, p in scored[:k]]
         pids = [int(p) for p, _ in fused]
         rows = self.lib.passages(pids)

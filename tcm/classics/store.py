@@ -167,6 +167,20 @@ class Library:
             args.append(section_no)
         return [r[0] for r in self.db.execute(q + " ORDER BY seq", args)]
 
+    def doc_freq(self, terms: Iterable[str]) -> dict[str, int]:
+        """How many passages hold each token (FTS5's own vocabulary; a token it never saw is absent)."""
+        terms = list(dict.fromkeys(t for t in terms if t))
+        if not terms:
+            return {}
+        self.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, 'passage_fts', 'row')")
+        out: dict[str, int] = {}
+        for i in range(0, len(terms), 500):
+            chunk = terms[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            q = f"SELECT term, doc FROM temp.fts_vocab WHERE term IN ({marks})"
+            out.update(self.db.execute(q, chunk).fetchall())
+        return out
+
     def lexical(self, terms: list[str], k: int, books: list[str] | None = None) -> list[tuple[int, float]]:
         """Best ``k`` (pid, BM25 score, higher is better) for any of the terms."""
         terms = [t for t in dict.fromkeys(terms) if t]

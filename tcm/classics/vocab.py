@@ -25,7 +25,22 @@ _MODERN = """
 按在心口=自冒心; 心下悸=心下悸; 治未病=治未病; 养生=养生|摄生; 脉象=脉; 脉快=脉数; 脉慢=脉迟; 脉摸不到=脉微欲绝|脉绝;
 脉弱=脉微|脉弱; 快要摸不到=欲绝; 不想喝水=不欲饮; 想喝水=欲饮水; 嗓子里像有东西=咽中如有炙脔; 烤肉=炙脔;
 肚子拘急=腹中急痛|里急; 小腹拘急=少腹拘急; 小肚子=少腹; 下腹=少腹; 腰痛=腰痛; 怕热=恶热; 高热=大热|壮热;
-里急后重=下重; 蛔虫=蛔; 呕出蛔虫=吐蛔
+里急后重=下重; 蛔虫=蛔; 呕出蛔虫=吐蛔;
+提纲=之为病; 总纲=之为病; 主治=主之; 身体=身; 全身=身; 浑身=身; 肚子=腹; 肚皮=腹; 胸口=胸中|心下; 心里=心中;
+胃里=胃中; 嗓子=咽|喉; 喉咙=咽|喉; 口水=涎|唾|涎沫; 清口水=涎沫|清涎; 眼睛=目; 腿=足|胫; 脚=足; 膝盖=膝;
+手脚=手足|四肢; 胳膊=臂; 腰部=腰; 发烧=发热|身热; 摔倒=仆|倒; 跌倒=仆; 站不稳=振振|欲擗地; 肌肉跳动=肉瞤|身瞤动;
+肉跳=肉瞤|瞤动; 抽筋=转筋; 抽搐=瘈疭|痉; 饿=饥; 吃饭=食|饮食; 吃东西=食; 喝水=饮水; 大便=大便|便; 尿=小便|溺;
+出血=下血|血; 流血=血; 便血=下血|便血; 停经=经断|经水不利; 闭经=经闭|经水不通; 月经不来=经水不利|经断;
+肿块=癥|积|瘕; 包块=癥|积|瘕; 冷痛=寒痛|冷痛; 剧烈=大|甚; 厉害=甚|剧; 越来越=益甚; 时常=时|时时; 经常=时时;
+一直=不止; 不停=不止|不休; 碰=触; 往上顶=上冲|上撞; 往上冲=上冲|上逆; 生气=怒; 发怒=怒; 害怕=恐|惊; 受惊=惊;
+高兴=喜; 伤心=悲; 悲伤=悲; 健忘=善忘|喜忘; 说话=言|语; 说不出话=不能言|语声不出; 声音嘶哑=声哑|喑; 出冷汗=冷汗;
+夜里出汗=盗汗; 白天=昼日; 晚上=夜|暮; 夜里=夜; 下午=日晡; 傍晚=日晡|暮; 早上=旦|晨; 疼=痛|疼; 麻木=不仁|麻木;
+没有知觉=不仁; 半身不遂=半身不遂|偏枯; 口眼歪斜=口眼㖞斜|㖞僻; 昏迷=不识人|昏不知人; 不省人事=不识人|不知人;
+发抖=振寒|战栗; 打寒战=振寒|寒栗; 怕光=羞明; 口干=口燥|口干; 嘴唇=唇|口唇; 舌头=舌; 脸色=面色; 脸=面; 发红=赤;
+打嗝=哕|呃逆; 反酸=吞酸|吐酸; 肠鸣=肠鸣|雷鸣; 肚子响=肠鸣|雷鸣; 放屁=矢气|转矢气; 小孩=小儿; 孩子=小儿;
+男人=男子|丈夫; 生孩子=产|生产; 流产=堕胎|半产; 奶水=乳|乳汁; 白带=带下; 吃了药=服药|服; 吃药以后=服药后|服汤;
+误用下法=下之|反下之; 误下=下之|反下之; 泻下=下之; 发汗以后=发汗后|汗后; 出汗以后=汗出后; 吐了以后=吐后;
+病人=病人|其人; 这个人=其人; 不能碰=不可触近; 不能按=不可按|拒按
 """
 
 # English terms of classical scholarship = Chinese (longest phrase wins; matched on lower-case words)
@@ -79,23 +94,33 @@ def english() -> dict[str, list[str]]:
     return _parse(_ENGLISH)
 
 
-def classical_terms(zh: str) -> list[str]:
-    """Classical words for the modern phrases in a Chinese query (longest phrase first)."""
+def modern_phrases(zh: str) -> list[tuple[str, list[str]]]:
+    """The modern phrases in a Chinese query, each with its classical wordings (longest phrase first)."""
     table = modern()
-    out: list[str] = []
+    out: list[tuple[str, list[str]]] = []
     for key in sorted(table, key=len, reverse=True):
         if key in zh:
-            out += table[key]
+            out.append((key, table[key]))
             zh = zh.replace(key, " ")
-    return list(dict.fromkeys(out))
+    return out
+
+
+def classical_terms(zh: str) -> list[str]:
+    """Classical words for the modern phrases in a Chinese query (longest phrase first)."""
+    return list(dict.fromkeys(t for _, alts in modern_phrases(zh) for t in alts))
+
+
+def english_classical_groups(query: str) -> list[list[str]]:
+    """Chinese for each classical English term in a query ('lesser yin' → [少阴], 'glomus' → [痞])."""
+    low = " " + " ".join(re.findall(r"[a-z]+(?:-[a-z]+)?", query.lower())) + " "
+    out: list[list[str]] = []
+    for key in sorted(english(), key=len, reverse=True):
+        if f" {key} " in low:
+            out.append(english()[key])
+            low = low.replace(f" {key} ", " | ")
+    return out
 
 
 def english_classical_terms(query: str) -> list[str]:
     """Chinese for the classical English terms in a query ('lesser yin' → 少阴, 'glomus' → 痞)."""
-    low = " " + " ".join(re.findall(r"[a-z]+(?:-[a-z]+)?", query.lower())) + " "
-    out: list[str] = []
-    for key in sorted(english(), key=len, reverse=True):
-        if f" {key} " in low:
-            out += english()[key]
-            low = low.replace(f" {key} ", " | ")
-    return list(dict.fromkeys(out))
+    return list(dict.fromkeys(t for g in english_classical_groups(query) for t in g))
