@@ -10,11 +10,9 @@ wordings are in the library (IDF), so 肾着 tells more than 身体.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-_CJK = re.compile(r"[\u3400-\u9fff]+")
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -24,8 +22,13 @@ class Concept:
     forms: tuple[str, ...]
     prior: float = 1.0
 
+    @cached_property
+    def form_grams(self) -> tuple[list[str], ...]:
+        """Each wording's character pairs, computed once: coverage reads them for every candidate passage."""
+        return tuple(grams(f) for f in self.forms)
+
     def grams(self) -> set[str]:
-        return {g for f in self.forms for g in grams(f)}
+        return {g for gs in self.form_grams for g in gs}
 
 
 def grams(form: str) -> list[str]:
@@ -71,8 +74,7 @@ def weigh(concepts: list[Concept], doc_freq: dict[str, int], n: int) -> list[tup
     idf = {g: math.log((n + 1) / (d + 1)) for g, d in doc_freq.items() if d}
     out = []
     for c in concepts:
-        per_form = [sum(idf[g] for g in gs if g in idf) / len(gs) for f in c.forms if (gs := grams(f))
-                    and any(g in idf for g in gs)]
+        per_form = [sum(idf[g] for g in gs if g in idf) / len(gs) for gs in c.form_grams if any(g in idf for g in gs)]
         if per_form:
             out.append((c, c.prior * sum(per_form) / len(per_form)))
     return out
@@ -86,14 +88,9 @@ def coverage(weighted: list[tuple[Concept, float]], text: str) -> float:
     got = 0.0
     for c, w in weighted:
         best = 0.0
-        for f in c.forms:
-            gs = grams(f)
+        for gs in c.form_grams:
             best = max(best, sum(1 for g in gs if g in text) / len(gs))
             if best == 1.0:
                 break
         got += w * best
     return got / total
-
-
-def cjk_runs(text: str) -> list[str]:
-    return _CJK.findall(text)

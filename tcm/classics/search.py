@@ -18,7 +18,7 @@ from tcm.classics import concepts as cpt
 from tcm.classics.importer import ALIASES, CORE, passage_tokens, tokenizer
 from tcm.classics.parse import normalise
 from tcm.classics.store import Library, library_dir
-from tcm.classics.vocab import english, english_classical_groups, modern_phrases
+from tcm.classics.vocab import english_classical_split, modern_phrases
 from tcm.errors import ClassicsError
 from tcm.types import ClassicHit, ClassicSearchResult
 
@@ -85,10 +85,7 @@ def english_groups(query: str, per_phrase: int = 2) -> list[list[str]]:
     少阴), then the glossary read backwards on the words left, longest phrase first at each word."""
     from tcm.retrieval.lexical import stem
 
-    groups = english_classical_groups(query)
-    low = query.lower()
-    for key in sorted(english(), key=len, reverse=True):
-        low = re.sub(rf"\b{re.escape(key)}\b", " | ", low)
+    groups, low = english_classical_split(query)
     inv = _inverse_glossary()
     for part in low.split("|"):
         words = [stem(w) for w in re.findall(r"[a-z]+", part) if w not in _EN_STOP]
@@ -290,8 +287,8 @@ class ClassicsSearcher:
             for p, sc in sims.items():
                 put(p, "dense", max(0.0, sc) / hi if hi > 0 else 0.0)
         bookset = set(books)
-        n = max(1, sum(b["passages"] or 0 for b in self.books))
-        weighted = cpt.weigh(concepts, self.lib.doc_freq({g for c in concepts for g in c.grams()}), n)
+        n_passages = max(1, sum(b["passages"] or 0 for b in self.books))
+        weighted = cpt.weigh(concepts, self.lib.doc_freq({g for c in concepts for g in c.grams()}), n_passages)
         for p, f in feats.items():
             f["cover"] = cpt.coverage(weighted, normalise(rows[p]["text"])) if p in rows else 0.0
             f["book"] = 1.0 if rows.get(p, {}).get("book_id") in bookset else 0.0
@@ -308,7 +305,6 @@ class ClassicsSearcher:
         w = WEIGHTS if english else {**WEIGHTS, "dense": WEIGHTS["dense"] * ZH_DENSE}
         scored = sorted(((sum(w[n] * v for n, v in f.items()), p) for p, f in feats.items()),
                         key=lambda t: (-t[0], t[1]))
-        self._last_features = feats  # for explaining a ranking (evals, debugging)
         fused = [(str(p), sc) for sc, p in scored[:k]]
         pids = [int(p) for p, _ in fused]
         rows = self.lib.passages(pids)

@@ -110,17 +110,18 @@ def classical_terms(zh: str) -> list[str]:
     return list(dict.fromkeys(t for _, alts in modern_phrases(zh) for t in alts))
 
 
-def english_classical_groups(query: str) -> list[list[str]]:
-    """Chinese for each classical English term in a query ('lesser yin' → [少阴], 'glomus' → [痞])."""
+def english_classical_split(query: str) -> tuple[list[list[str]], str]:
+    """Chinese for each classical English term in a query ('lesser yin' → [少阴], 'glomus' → [痞]), and the
+    query's words left over, the terms replaced by '|' (the glossary reads those)."""
     low = " " + " ".join(re.findall(r"[a-z]+(?:-[a-z]+)?", query.lower())) + " "
     out: list[list[str]] = []
     for key in sorted(english(), key=len, reverse=True):
         if f" {key} " in low:
             out.append(english()[key])
             low = low.replace(f" {key} ", " | ")
-    return out
+    return out, low
 
 
 def english_classical_terms(query: str) -> list[str]:
     """Chinese for the classical English terms in a query ('lesser yin' → 少阴, 'glomus' → 痞)."""
-    return list(dict.fromkeys(t for g in english_classical_groups(query) for t in g))
+    return list(dict.fromkeys(t for g in english_classical_split(query)[0] for t in g))
