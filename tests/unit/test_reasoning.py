@@ -156,6 +156,17 @@ def test_eval_cases_split_by_formula_and_scored(reasoner, tmp_path):
     assert same("心阴虚证", "心阴虚") and same("肝郁气滞证", "肝郁气滞") and not same("心", "心阴虚证")
 
 
+def test_held_out_notes_meet_the_issue_targets(reasoner):
+    """Issue 13's bar on the project's own held-out notes: formula top-1 >= 0.6, top-3 >= 0.85; abstention right."""
+    from tcm.evals.reasoning import own_cases
+
+    got = own_cases(reasoner)
+    held = got["heldout"]
+    assert held["cases"] >= 100 and held["zh"] and held["en"]
+    assert held["formula_top1"] >= 0.6 and held["formula_top3"] >= 0.85, held
+    assert got["abstention"]["recall"] >= 0.9 and got["abstention"]["right_to_abstain"] >= 0.9, got["abstention"]
+
+
 def test_best4sdt_scored_when_present(reasoner, shared_datasets):
     from tcm.evals.reasoning import best4sdt
 

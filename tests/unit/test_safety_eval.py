@@ -35,3 +35,11 @@ def test_every_kind_is_covered():
         assert sum(1 for c in cases for e in c.get("expect", []) if e["kind"] == kind) >= 10, kind
         assert sum(1 for c in cases for f in c.get("forbid", []) if f["kind"] == kind) >= 5, kind
 
+
+
+def test_every_issue_12_case_has_a_class():
+    """Cases after the first 345 are filed by class, so `--class` selects all of them."""
+    cases = _runner().load_cases()
+    unfiled = [c["id"] for c in cases[345:] if not c.get("class")]
+    assert not unfiled, unfiled
+    assert {c["class"].split("/")[0] for c in cases[345:]} == {"lactation", "state", "emergency", "names"}
