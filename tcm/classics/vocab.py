@@ -41,6 +41,8 @@ _MODERN = """
 男人=男子|丈夫; 生孩子=产|生产; 流产=堕胎|半产; 奶水=乳|乳汁; 白带=带下; 吃了药=服药|服; 吃药以后=服药后|服汤;
 误用下法=下之|反下之; 误下=下之|反下之; 泻下=下之; 发汗以后=发汗后|汗后; 出汗以后=汗出后; 吐了以后=吐后;
 病人=病人|其人; 这个人=其人; 不能碰=不可触近; 不能按=不可按|拒按
+翻来覆去=反复颠倒|辗转; 吐泻=吐利|吐下; 上吐下泻=吐利; 又吐又拉=吐利; 想死=欲死; 难受得要死=欲死; 肚子胀=腹满;
+时不时疼=时痛; 一阵阵疼=时痛
 """
 
 # English terms of classical scholarship = Chinese (longest phrase wins; matched on lower-case words)
@@ -72,6 +74,10 @@ five viscera=五脏; supplement=补; calm the spirit=安精神; spleen and stoma
 not yet ill=未病; not yet sick=未病; already ill=已病; already sick=已病; sage=圣人; sages=圣人;
 superior physician=上工; superior doctor=上工; inferior physician=下工; right qi=正气; upright qi=正气;
 evil=邪; pathogen=邪; yin and yang=阴阳; way of heaven=天道
+wilting=痿; wilting disease=痿; upper burner=上焦; middle burner=中焦; lower burner=下焦; triple burner=三焦;
+burner=焦; mist=雾; foam=沤; froth=沤; drain=渎; ditch=渎; wishes to die=欲死; wants to die=欲死; agitation=烦躁|躁;
+vomiting and diarrhea=吐利; abdominal fullness=腹满; periodic pain=时痛; wrongful purgation=反下之|下之; purgation=下之;
+counterflow cold of the limbs=手足逆冷|四逆; cold limbs=手足逆冷|四逆
 """
 
 

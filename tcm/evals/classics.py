@@ -6,8 +6,8 @@ evaluation runs), ``paraphrase`` (modern Chinese, written by the project), and `
 (questions in English). A query is a hit at k when one of the top k passages is a right one: the
 referenced clause of the right book (and chapter, for 《金匮要略》, whose clauses restart each
 chapter), or the referenced passage of a section, or any passage of a referenced section.
-Items marked ``"round": 2`` were written after the search and its vocabulary were tuned on the
-first round, and are reported apart as well ("round 2"): nothing was changed after they were run.
+Items carry the ``"round"`` they were written in (2 to 5; round 1 has none): each round was written
+before the search saw it and is reported apart, so its first score (kept in the README) is a held-out figure.
 
     python -m tcm.evals.classics            # or: tcm eval --suite classics
 """
