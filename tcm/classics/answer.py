@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from tcm.classics.parse import normalise
+from tcm.classics.store import edition_year
 from tcm.types import ClassicHit
 
 _QUOTED = re.compile(r"[“\"「『‘']([^“”\"「」『』‘’']{4,400})[”\"」』’']")
@@ -26,7 +27,6 @@ _ASK_WORDS = re.compile(r"(?:这句话|这句|此句|这段话|这段|原文)?(?
                         r"(?:哪本书|哪部书|哪部经典|哪本经典|哪里|哪儿|何书|什么书|哪篇|哪一篇)?|"
                         r"(?:是)?(?:哪本书|哪部书|哪部经典|哪本经典|什么书|何书)(?:里|中)?(?:的|说的)?|"
                         r"是谁说的|谁说的|说的是什么|是什么意思|什么意思|[？?。！!，,：:]")
-_YEAR = re.compile(r"(公元前)?\s*(\d{1,4})")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 MATCH = 0.6  # share of a quotation's character pairs a passage must contain to count as its source
 MAX_ALSO = 2  # other books quoting the same words that are named after the source
@@ -115,7 +115,7 @@ def answer(question: str, lang: str, k: int = 8) -> ClassicalReply:
         # the closest matches is named as the source, the others as also holding them
         best = max(coverage(quote, h.text) for h in matched)
         close = [h for h in matched if coverage(quote, h.text) >= best - 0.1]
-        first = min(close, key=lambda h: (_year(h), close.index(h)))
+        first = min(close, key=lambda h: (edition_year(h.year), close.index(h)))
         others: list[ClassicHit] = []
         for h in matched:
             if h.book != first.book and h.book not in {o.book for o in others} and len(others) < MAX_ALSO:
@@ -191,12 +191,6 @@ def _clause_reply(searcher, question: str, n: int, zh: bool) -> ClassicalReply:
     h = hits[0]
     text = f"{h.citation}：“{excerpt(h)}” [1]" if zh else f"{h.citation} ({_who(h)}): “{excerpt(h)}” [1]"
     return ClassicalReply(text, hits)
-
-
-def _year(h: ClassicHit) -> int:
-    """The edition's year as the library records it (公元前206年 → -206); unknown years sort last."""
-    m = _YEAR.search(h.year or "")
-    return (-int(m.group(2)) if m.group(1) else int(m.group(2))) if m else 10_000
 
 
 def _who(h: ClassicHit) -> str:

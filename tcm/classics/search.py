@@ -23,7 +23,7 @@ from tcm.errors import ClassicsError
 from tcm.types import ClassicHit, ClassicSearchResult
 
 _FETCH = 200  # candidates per signal: at 1.2M passages a clause is quoted in dozens of commentaries
-WEIGHTS = {"cover": 1.0, "bm25": 0.3, "dense": 0.3, "link": 0.5, "clause": 3.0, "book": 0.3, "canon": 0.2}
+WEIGHTS = {"cover": 1.0, "bm25": 0.3, "dense": 0.3, "link": 0.5, "entry": 1.5, "clause": 3.0, "book": 0.3, "canon": 0.2}
 ZH_DENSE = 0.33  # the dense weight's share for a Chinese query (see _search)
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _CLAUSE_ZH = re.compile(r"第\s*([0-9]{1,3}|[一二三四五六七八九十百]{1,6})\s*条")
@@ -287,6 +287,8 @@ class ClassicsSearcher:
             for p, sc in sims.items():
                 put(p, "dense", max(0.0, sc) / hi if hi > 0 else 0.0)
         bookset = set(books)
+        entries = {(n, b) for f in formulas if f.startswith("formula:")
+                   if (b := self.lib.entry_book(n := f.split(":", 1)[1]))}
         n_passages = max(1, sum(b["passages"] or 0 for b in self.books))
         weighted = cpt.weigh(concepts, self.lib.doc_freq({g for c in concepts for g in c.grams()}), n_passages)
         for p, f in feats.items():
@@ -294,6 +296,9 @@ class ClassicsSearcher:
             f["book"] = 1.0 if rows.get(p, {}).get("book_id") in bookset else 0.0
             # the canonical text over the commentaries that quote it word for word (伤寒论 over 注解伤寒论 …)
             f["canon"] = 1.0 if rows.get(p, {}).get("title") in CORE else 0.0
+            # a named formula's own entry (《脾胃论》·补中益气汤): the passages under its heading seldom repeat the
+            # name, so coverage alone ranks them below the later books that mention it
+            f["entry"] = 1.0 if (rows.get(p, {}).get("section"), rows.get(p, {}).get("book_id")) in entries else 0.0
         if len(weighted) >= 6 and max((f["cover"] for f in feats.values()), default=0.0) >= 0.95:
             # the words themselves were found: a quotation, which the lexical signals place; similarity of
             # meaning would only lift the many later books that quote it over the one it comes from

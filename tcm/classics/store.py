@@ -9,6 +9,7 @@ one per book, written in chunks so that embedding a large book resumes where it 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -31,6 +32,14 @@ def library_dir(data_dir: Path | None = None) -> Path:
 def pid_of(book_id: str, seq: int) -> int:
     return int(book_id) * PID_STRIDE + seq if book_id.isdigit() else abs(hash(book_id)) % 10**6 * PID_STRIDE + seq
 
+
+_YEAR = re.compile(r"(公元前)?\s*(\d{1,4})")
+
+
+def edition_year(year: str | None) -> int:
+    """The edition's year as the library records it (公元前206年 → -206); unknown years sort last."""
+    m = _YEAR.search(year or "")
+    return (-int(m.group(2)) if m.group(1) else int(m.group(2))) if m else 10_000
 
 class Library:
     """Read and write access to the library's SQLite file and vector shards."""
@@ -202,6 +211,18 @@ class Library:
         q = (f"SELECT pid, role FROM links WHERE entity=? AND role IN ({','.join('?' * len(roles))}) "
              "ORDER BY CASE role WHEN 'origin' THEN 0 WHEN 'indication' THEN 1 ELSE 2 END, pid LIMIT ?")
         return [(int(p), r) for p, r in self.db.execute(q, (entity, *roles, limit))]
+
+    def entry_book(self, formula: str) -> str | None:
+        """The book holding the formula's own entry: the earliest book it originates in, when that book heads a
+        section with its name (补中益气汤 → 《脾胃论》; 麻黄汤 comes from a 《伤寒论》 clause, so none, and the later
+        《汤头歌诀》 heading it does not count)."""
+        rows = self.db.execute("SELECT DISTINCT b.book_id, b.year, p.section = ? FROM links l "
+                               "JOIN passages p ON p.pid = l.pid JOIN books b ON b.book_id = p.book_id "
+                               "WHERE l.entity = ? AND l.role = 'origin'", (formula, f"formula:{formula}")).fetchall()
+        if not rows:
+            return None
+        first = min(rows, key=lambda r: (edition_year(r[1]), r[0]))[0]
+        return first if any(r[0] == first and r[2] for r in rows) else None
 
     def entities_of(self, pids: Iterable[int]) -> dict[int, list[str]]:
         pids = list(pids)

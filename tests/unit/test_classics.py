@@ -396,3 +396,33 @@ def test_cli_classic_search_and_missing_library(in_library, tmp_path):
     r = subprocess.run(cmd, capture_output=True, text=True, env={**env, "TCM_DATA_DIR": str(tmp_path)}, timeout=120)
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and "tcm classics import" in r.stderr
+
+
+def _book(title: str, year: str, sections: dict[str, str]) -> str:
+    head = f"<篇名>{title}\n书名：{title}\n作者：某乙\n朝代：某朝\n年份：{year}\n\n<目录>\n"
+    return (head + "".join(f"\n<篇名>{name}\n\n属性：{body}\n" for name, body in sections.items())).replace(
+        "\n", "  \n")
+
+
+def test_a_formula_s_own_entry_ranks_above_later_mentions(tmp_path, monkeypatch):
+    """The section a formula's name heads in the earliest book it comes from is its entry (补中益气汤 in 《脾胃论》),
+    though its passages do not repeat the name; a later book heading a section with it is not."""
+    from tcm.classics.importer import import_library
+    from tcm.classics.search import WEIGHTS, ClassicsSearcher
+
+    books = tmp_path / "books"
+    books.mkdir()
+    entry = "黄芪（一钱） 甘草（五分） 人参（三分） 当归身（二分） 橘皮（二分） 升麻（二分） 柴胡（二分） 白术（三分）"
+    (books / "950-早书.txt").write_text(_book("早书", "公元1249年", {"补中益气汤": entry}), encoding="utf-8")
+    later = {"补中益气汤": "补中益气芪术陈，升柴参草当归身。"}
+    later |= {f"医案{i}": f"病者{i}，气虚下陷，与补中益气汤，补中益气汤加减亦可。" for i in range(8)}
+    (books / "951-晚书.txt").write_text(_book("晚书", "公元1694年", later), encoding="utf-8")
+    import_library(books, embedder="hash", data_dir=tmp_path)
+    s = ClassicsSearcher(tmp_path / "classics")
+    early = next(b["book_id"] for b in s.lib.books() if b["title"] == "早书")
+    assert s.lib.entry_book("补中益气汤") == early
+    assert s.lib.entry_book("麻黄汤") is None  # no book here holds it
+    top = [(h.book, h.section) for h in s.search("补中益气汤", k=5).hits]
+    assert top[0] == ("早书", "补中益气汤")  # above eight later passages that repeat the name
+    monkeypatch.setitem(WEIGHTS, "entry", 0.0)  # without the entry's lift the later mentions crowd it out
+    assert ("早书", "补中益气汤") not in [(h.book, h.section) for h in s.search("补中益气汤", k=5).hits]
