@@ -41,6 +41,7 @@ def edition_year(year: str | None) -> int:
     m = _YEAR.search(year or "")
     return (-int(m.group(2)) if m.group(1) else int(m.group(2))) if m else 10_000
 
+
 class Library:
     """Read and write access to the library's SQLite file and vector shards."""
 

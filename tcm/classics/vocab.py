@@ -41,7 +41,7 @@ _MODERN = """
 男人=男子|丈夫; 生孩子=产|生产; 流产=堕胎|半产; 奶水=乳|乳汁; 白带=带下; 吃了药=服药|服; 吃药以后=服药后|服汤;
 误用下法=下之|反下之; 误下=下之|反下之; 泻下=下之; 发汗以后=发汗后|汗后; 出汗以后=汗出后; 吐了以后=吐后;
 病人=病人|其人; 这个人=其人; 不能碰=不可触近; 不能按=不可按|拒按
-翻来覆去=反复颠倒|辗转; 吐泻=吐利|吐下; 上吐下泻=吐利; 又吐又拉=吐利; 想死=欲死; 难受得要死=欲死; 肚子胀=腹满;
+翻来覆去=反复颠倒|辗转; 吐泻=吐利|吐下; 上吐下泻=吐利; 又吐又拉=吐利; 想死=欲死; 难受得要死=欲死;
 时不时疼=时痛; 一阵阵疼=时痛
 """
 
@@ -83,7 +83,7 @@ counterflow cold of the limbs=手足逆冷|四逆; cold limbs=手足逆冷|四�
 
 def _parse(block: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for item in block.replace("\n", " ").split(";"):
+    for item in re.split(r"[;\n]", block):  # an entry never spans lines, and a line may end without ';'
         if "=" in item:
             k, v = item.split("=", 1)
             out[k.strip()] = [x.strip() for x in v.split("|") if x.strip()]

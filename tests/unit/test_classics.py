@@ -102,6 +102,16 @@ def test_english_terms_from_the_glossary_and_classical_vocabulary():
     assert "往来寒热" in classical_terms("一阵冷一阵热，心烦想吐") and "喜呕" in classical_terms("心烦想吐")
 
 
+def test_every_vocabulary_entry_is_read_on_its_own():
+    """An entry at the end of a line without ';' once swallowed the next line's entry (不能按 … 翻来覆去=…)."""
+    from tcm.classics.vocab import english, modern
+
+    tables = list(modern().items()) + list(english().items())
+    assert not [(k, v) for k, v in tables if "=" in k or any("=" in x or " " in x for x in v)]
+    assert modern()["不能按"] == ["不可按", "拒按"] and modern()["翻来覆去"] == ["反复颠倒", "辗转"]
+    assert english()["way of heaven"] == ["天道"] and english()["wilting"] == ["痿"]
+
+
 def test_library_import_resume_subset_and_delete(tmp_path):
     from tcm.classics.importer import import_library
     from tcm.classics.store import Library
