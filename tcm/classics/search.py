@@ -292,13 +292,14 @@ class ClassicsSearcher:
         n_passages = max(1, sum(b["passages"] or 0 for b in self.books))
         weighted = cpt.weigh(concepts, self.lib.doc_freq({g for c in concepts for g in c.grams()}), n_passages)
         for p, f in feats.items():
-            f["cover"] = cpt.coverage(weighted, normalise(rows[p]["text"])) if p in rows else 0.0
-            f["book"] = 1.0 if rows.get(p, {}).get("book_id") in bookset else 0.0
+            r = rows.get(p, {})
+            f["cover"] = cpt.coverage(weighted, normalise(r["text"])) if r else 0.0
+            f["book"] = 1.0 if r.get("book_id") in bookset else 0.0
             # the canonical text over the commentaries that quote it word for word (伤寒论 over 注解伤寒论 …)
-            f["canon"] = 1.0 if rows.get(p, {}).get("title") in CORE else 0.0
+            f["canon"] = 1.0 if r.get("title") in CORE else 0.0
             # a named formula's own entry (《脾胃论》·补中益气汤): the passages under its heading seldom repeat the
             # name, so coverage alone ranks them below the later books that mention it
-            f["entry"] = 1.0 if (rows.get(p, {}).get("section"), rows.get(p, {}).get("book_id")) in entries else 0.0
+            f["entry"] = 1.0 if (r.get("section"), r.get("book_id")) in entries else 0.0
         if len(weighted) >= 6 and max((f["cover"] for f in feats.values()), default=0.0) >= 0.95:
             # the words themselves were found: a quotation, which the lexical signals place; similarity of
             # meaning would only lift the many later books that quote it over the one it comes from

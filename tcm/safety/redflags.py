@@ -39,6 +39,10 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         r"胸痛|胸口(?:痛|疼|剧痛|绞痛|刺痛)|胸部(?:剧痛|疼痛|绞痛)|心前区(?:痛|疼|疼痛)|心绞痛|胸(?:口|部)?闷痛|"
         r"压榨样|压榨感|撕裂样(?:痛|疼|疼痛|剧痛)|心口(?:绞痛|剧痛)|"
         r"胸(?:口|部|前)?[^，。！？]{0,4}(?:压了|压着|压住|堵着)[^，。！？]{0,4}(?:石头|东西|重物)|"
+        # the chest (not 胸胁, a pattern's flank) hurting in words between: 胸口压着痛, 胸口一阵阵地疼
+        r"胸(?:口|部|前)[^，。！？不没无未]{1,4}(?:痛|疼)|"
+        # chest tightness with a cold sweat or the left arm: 胸闷，出冷汗 / 胸闷，左臂发麻
+        r"胸(?:口|部)?闷[^。！？]{0,12}(?:冷汗|左(?:臂|胳膊|手臂|肩膀?)[^，。！？]{0,2}(?:麻|痛|疼))|"
         r"(?:痛|疼)[^，。！？]{0,6}(?:放射|窜)到(?:左|右)?(?:臂|胳膊|手臂|肩|下巴|下颌|后背|背部)",
         rf"chest pains?|pain in {_WHO} chest|crushing (?:chest|pressure)|chest tightness|"
         rf"tight(?:ness)? (?:in|across) {_WHO} chest|(?:my|his|her) chest (?:feels|is|felt) (?:tight|heavy|crushed)|"

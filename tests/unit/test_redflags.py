@@ -28,6 +28,11 @@ FIRES: list[tuple[str, str]] = [
     ("胸部撕裂样疼痛，向背部放射", "chest_pain"),
     ("心口绞痛", "chest_pain"),
     ("疼痛放射到左胳膊", "chest_pain"),
+    ("我胸口压着痛，出冷汗，左臂发麻，能吃苏合香吗？", "chest_pain"),
+    ("胸口一阵阵地疼", "chest_pain"),
+    ("胸部隐隐作痛两天", "chest_pain"),
+    ("胸闷，出冷汗", "chest_pain"),
+    ("胸口闷，左臂发麻", "chest_pain"),
     ("痛得窜到下巴", "chest_pain"),
     ("胸口刺痛，喘不上气", "chest_pain"),
     ("胸口疼得受不了", "chest_pain"),
@@ -147,6 +152,10 @@ FIRES: list[tuple[str, str]] = [
 
 QUIET: list[str] = [
     "没有胸痛，只是咳嗽",
+    "胸口不痛，就是有点咳",
+    "胸胁胀痛，口苦，脉弦",
+    "胸中烦热，口渴",
+    "胸闷，叹气后舒服些",
     "否认胸痛、呼吸困难",
     "无胸痛，无呼吸困难，无抽搐",
     "No chest pain, just a mild cough",
