@@ -486,7 +486,8 @@ def classics_import(
     c = report["counts"]
     out.print(f"library: {c['books']} books, {c['passages']} passages, {c['links']} links to the graph, "
               f"{report['bytes'] / 1e6:.1f} MB; imported {len(report['imported'])}, unchanged "
-              f"{len(report['skipped'])}, embedded {report['embedded']} texts (passages and sentence views) "
+              f"{len(report['skipped'])}, clause numbers corrected {len(report['renumbered'])}, "
+              f"embedded {report['embedded']} texts (passages and sentence views) "
               f"in {report['seconds']} s",
               markup=False, highlight=False)
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from tcm.classics.parse import normalise
-from tcm.classics.store import edition_year
+from tcm.classics.store import work_year
 from tcm.types import ClassicHit
 
 _QUOTED = re.compile(r"[“\"「『‘']([^“”\"「」『』‘’']{4,400})[”\"」』’']")
@@ -111,11 +111,11 @@ def answer(question: str, lang: str, k: int = 8) -> ClassicalReply:
                                   (f"I did not find this sentence in the {n_books} imported classics (no passage "
                                    "holds most of its wording)." + (f" The nearest passages, which do not match, "
                                                                   f"are {near}." if near else "")), [])
-        # several books hold the words (later ones quote earlier ones): the earliest edition in the library among
+        # several books hold the words (later ones quote earlier ones): the earliest work in the library among
         # the closest matches is named as the source, the others as also holding them
         best = max(coverage(quote, h.text) for h in matched)
         close = [h for h in matched if coverage(quote, h.text) >= best - 0.1]
-        first = min(close, key=lambda h: (edition_year(h.year), close.index(h)))
+        first = min(close, key=lambda h: (work_year(h.book, h.year), close.index(h)))
         others: list[ClassicHit] = []
         for h in matched:
             if h.book != first.book and h.book not in {o.book for o in others} and len(others) < MAX_ALSO:

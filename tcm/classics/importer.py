@@ -31,6 +31,9 @@ ALIASES = {"灵枢": "黄帝内经灵枢集注", "灵枢经": "黄帝内经灵�
 #: Raise when tokenisation, normalisation or linking changes: unchanged books are then re-indexed (not re-parsed
 #: or re-embedded) on the next import.
 INDEX_VERSION = "3"
+#: Raise when parsing assigns different clause numbers to the same passages: unchanged books are then parsed
+#: again and their clause numbers corrected in place (vectors kept); a book whose passages differ is re-imported.
+PARSE_VERSION = "2"
 EMBED_CHUNK = 1024
 #: The rows of a book's vector file (``embed_texts``): its passages, then their sentence-level views. A library
 #: embedded before the views keeps its passages' vectors and gets the views added on the next import.
@@ -201,17 +204,26 @@ def import_library(source: Path | None = None, books: Iterable[str] | None = Non
     wanted = resolve_titles(books) if books else None
     lib = Library(library_dir(data_dir), create=True)
     t0 = time.perf_counter()
-    report: dict = {"source": str(source), "imported": [], "skipped": [], "embedded": 0}
+    report: dict = {"source": str(source), "imported": [], "skipped": [], "renumbered": [], "embedded": 0}
     try:
         tok, linker = None, None
         existing = {b["book_id"]: b for b in lib.books()}
         expected = len(wanted) if wanted else _count_books(source)
         seen: set[str] = set()
+        reparse = bool(existing) and lib.get_meta("parse_version") != PARSE_VERSION
         for n, (name, raw) in enumerate(read_books(source, wanted), 1):
             sha = hashlib.sha256(raw).hexdigest()
             book_id = name.split("-", 1)[0]
             seen.add(name.removesuffix(".txt"))
             old = existing.get(book_id)
+            if old and old["sha256"] == sha and not force and reparse:
+                book = parse_book(name, _decode(raw))
+                if lib.renumber(book):  # the same passages: only their clause numbers are corrected
+                    report["renumbered"].append(old["title"])
+                    if progress:
+                        progress("parse", n, expected, old["title"])
+                    continue
+                old = None  # its passages changed: imported again below
             if old and old["sha256"] == sha and not force:
                 report["skipped"].append(old["title"])
                 if progress:
@@ -244,6 +256,8 @@ def import_library(source: Path | None = None, books: Iterable[str] | None = Non
                 if progress:
                     progress("reindex", n, len(stale), b["title"])
             lib.set_meta("index_version", INDEX_VERSION)
+        if not reparse or set(existing) <= {s.split("-", 1)[0] for s in seen}:  # every stored book parsed anew
+            lib.set_meta("parse_version", PARSE_VERSION)
         report["parse_s"] = round(time.perf_counter() - t0, 1)
         if dense:
             t1 = time.perf_counter()

@@ -67,8 +67,11 @@ class Book:
 
 
 def _cn_int(s: str) -> int:
-    """一 → 1, 十二 → 12, 二十三 → 23, 一百零五 → 105 (the numerals clause markers use)."""
+    """一 → 1, 十二 → 12, 二十三 → 23, 一百零五 → 105 (the numerals clause markers use); digits without 十 or 百
+    read place by place (《温病条辨》's 中焦 numbers 四三、 for 四十三、)."""
     digits = {c: i for i, c in enumerate("零一二三四五六七八九")}
+    if len(s) > 1 and all(ch in digits for ch in s):
+        return int("".join(str(digits[ch]) for ch in s))
     total, cur = 0, 0
     for ch in s:
         if ch in digits:

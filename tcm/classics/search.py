@@ -17,15 +17,20 @@ from pathlib import Path
 from tcm.classics import concepts as cpt
 from tcm.classics.importer import ALIASES, CORE, passage_tokens, tokenizer
 from tcm.classics.parse import normalise
-from tcm.classics.store import Library, library_dir
-from tcm.classics.vocab import english_classical_split, modern_phrases
+from tcm.classics.store import Library, library_dir, work_year
+from tcm.classics.vocab import english_spans, modern_form, modern_phrases
 from tcm.errors import ClassicsError
 from tcm.types import ClassicHit, ClassicSearchResult
 
 _FETCH = 200  # candidates per signal: at 1.2M passages a clause is quoted in dozens of commentaries
 WEIGHTS = {"cover": 1.0, "bm25": 0.3, "dense": 0.3, "link": 0.5, "entry": 1.5, "clause": 3.0, "book": 0.3, "canon": 0.2}
+HERB_ENTRY = 0.25  # a herb's monograph, when a question names that herb alone (a formula's entry counts 1)
 ZH_DENSE = 0.33  # the dense weight's share for a Chinese query (see _search)
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_NUMBER = re.compile(r"^\s*(?:\d{1,4}[．.]|[一二三四五六七八九十百]{1,5}、)\s*")  # a clause's own number
+#: a formula named, maybe one the graph lacks (甘草泻心汤, Major Pinellia Decoction)
+_FORMULA_WORD = re.compile(r"[汤丸散]|方子|方剂|decoction|pill|powder|formula|prescription|recipe", re.I)
+_OPENING = 12  # characters two passages must open with alike to count as one quoting the other
 _CLAUSE_ZH = re.compile(r"第\s*([0-9]{1,3}|[一二三四五六七八九十百]{1,6})\s*条")
 _CLAUSE_EN = re.compile(r"\b(?:clause|article|line|paragraph|no\.?|#)\s*(\d{1,3})\b", re.I)
 _BOOKS_EN = """
@@ -40,7 +45,7 @@ _BOOKS_EN = """
 医林改错=yi lin gai cuo|yilin gaicuo|correction of errors
 脾胃论=pi wei lun|piwei lun|treatise on the spleen and stomach
 太平惠民和剂局方=he ji ju fang|heji jufang|imperial grace|pharmacy service
-汤头歌诀=tang tou ge jue|tangtou gejue|formula songs|decoction rhymes
+汤头歌诀=tang tou ge jue|tangtou gejue|formula songs|decoction rhymes|decoction heads
 本草纲目=ben cao gang mu|bencao gangmu|compendium of materia medica
 """
 #: English names of the books (and common romanisations), lower-case, for English questions.
@@ -81,25 +86,29 @@ def _inverse_glossary() -> dict[str, list[str]]:
 
 
 def english_groups(query: str, per_phrase: int = 2) -> list[list[str]]:
-    """The Chinese wordings of each idea of an English question: classical terms of art first ('lesser yin' →
-    少阴), then the glossary read backwards on the words left, longest phrase first at each word."""
+    """The Chinese wordings of each idea of an English question: classical terms of art ('lesser yin' → 少阴)
+    and the glossary read backwards ('tidal fever' → 潮热), the longest phrase winning where two overlap (so
+    'tidal fever' is not read as 'fever'), a term of art winning a tie; in the question's order."""
     from tcm.retrieval.lexical import stem
 
-    groups, low = english_classical_split(query)
+    raw = re.findall(r"[a-z]+", query.lower())
+    words = [stem(w) for w in raw]
+    spans = [(e - s, 0, s, e, alts) for s, e, alts in english_spans(words)]
+    content = [i for i, w in enumerate(raw) if w not in _EN_STOP]
     inv = _inverse_glossary()
-    for part in low.split("|"):
-        words = [stem(w) for w in re.findall(r"[a-z]+", part) if w not in _EN_STOP]
-        i = 0
-        while i < len(words):
-            for n in range(min(4, len(words) - i), 0, -1):
-                zh = inv.get(" ".join(words[i : i + n]))
-                if zh:
-                    groups.append(zh[:per_phrase])
-                    i += n
-                    break
-            else:
-                i += 1
-    return groups
+    for a in range(len(content)):
+        for n in range(1, min(4, len(content) - a) + 1):
+            zh = inv.get(" ".join(words[j] for j in content[a : a + n]))
+            if zh:
+                s, e = content[a], content[a + n - 1] + 1
+                spans.append((e - s, 1, s, e, zh[:per_phrase]))
+    taken: set[int] = set()
+    chosen: list[tuple[int, list[str]]] = []
+    for _n, _prio, s, e, alts in sorted(spans, key=lambda t: (-t[0], t[1], t[2])):
+        if taken.isdisjoint(range(s, e)):
+            taken.update(range(s, e))
+            chosen.append((s, alts))
+    return [alts for _s, alts in sorted(chosen, key=lambda t: t[0])]
 
 
 def english_terms(query: str, per_phrase: int = 2) -> list[str]:
@@ -229,6 +238,7 @@ class ClassicsSearcher:
             zh = zh.replace(self.lib.book(bid)["title"], " ")
         for alias in ALIASES:
             zh = zh.replace(alias, " ")
+        zh = modern_form(zh)
         english = bool(re.search(r"[A-Za-z]{3,}", query))
         en_query = query
         for alias in BOOKS_EN:  # an English book title is not content either ('difficult issues')
@@ -262,6 +272,15 @@ class ClassicsSearcher:
                 herb = f.startswith("herb:")
                 for p, role in self.lib.links_of(f, ("origin",) if herb else ("origin", "indication"), 400):
                     put(p, "link", (0.5 if herb else 1.0) * (1.0 if role == "origin" else 0.7))
+        entries = {(n, b): 1.0 for f in formulas if f.startswith("formula:")
+                   if (b := self.lib.entry_book(n := f.split(":", 1)[1]))}
+        if len(formulas) == 1 and formulas[0].startswith("herb:") and not _FORMULA_WORD.search(query):
+            # a question about one herb, naming no formula (甘草 in an unknown 甘草泻心汤 is not one): its monographs
+            herb = formulas[0].split(":", 1)[1]
+            entries.update({(herb, b): HERB_ENTRY for b in self.lib.monograph_books(herb)})
+        for section, b in entries:  # every passage under the heading is a candidate, not only those the signals found
+            for p in self.lib.section_pids(b, section):
+                feats.setdefault(p, {})
         clause = _CLAUSE_ZH.search(query) or _CLAUSE_EN.search(query)
         if clause:
             n = _cn_int(clause.group(1))
@@ -287,8 +306,6 @@ class ClassicsSearcher:
             for p, sc in sims.items():
                 put(p, "dense", max(0.0, sc) / hi if hi > 0 else 0.0)
         bookset = set(books)
-        entries = {(n, b) for f in formulas if f.startswith("formula:")
-                   if (b := self.lib.entry_book(n := f.split(":", 1)[1]))}
         n_passages = max(1, sum(b["passages"] or 0 for b in self.books))
         weighted = cpt.weigh(concepts, self.lib.doc_freq({g for c in concepts for g in c.grams()}), n_passages)
         for p, f in feats.items():
@@ -299,7 +316,7 @@ class ClassicsSearcher:
             f["canon"] = 1.0 if r.get("title") in CORE else 0.0
             # a named formula's own entry (《脾胃论》·补中益气汤): the passages under its heading seldom repeat the
             # name, so coverage alone ranks them below the later books that mention it
-            f["entry"] = 1.0 if (r.get("section"), r.get("book_id")) in entries else 0.0
+            f["entry"] = entries.get((r.get("section"), r.get("book_id")), 0.0)
         if len(weighted) >= 6 and max((f["cover"] for f in feats.values()), default=0.0) >= 0.95:
             # the words themselves were found: a quotation, which the lexical signals place; similarity of
             # meaning would only lift the many later books that quote it over the one it comes from
@@ -311,6 +328,7 @@ class ClassicsSearcher:
         w = WEIGHTS if english else {**WEIGHTS, "dense": WEIGHTS["dense"] * ZH_DENSE}
         scored = sorted(((sum(w[n] * v for n, v in f.items()), p) for p, f in feats.items()),
                         key=lambda t: (-t[0], t[1]))
+        scored = _source_first(scored, rows, 4 * k)
         fused = [(str(p), sc) for sc, p in scored[:k]]
         pids = [int(p) for p, _ in fused]
         rows = self.lib.passages(pids)
@@ -344,6 +362,28 @@ class ClassicsSearcher:
         rows = self.lib.passages(pids)
         ents = self.lib.entities_of(pids)
         return [_hit(rows[p], 0.0, ents.get(p, [])) for p in pids if p in rows]
+
+
+def _opening(text: str) -> str:
+    """A passage's first characters, clause number and punctuation left out: two books opening alike quote one
+    another."""
+    return "".join(_CJK_RUN.findall(normalise(_NUMBER.sub("", text))))[:_OPENING]
+
+
+def _source_first(scored: list[tuple[float, int]], rows: dict[int, dict], window: int) -> list[tuple[float, int]]:
+    """Among the top ``window``, a passage that a later book quotes word for word ranks at the better of their two
+    scores: 《温热经纬》 quoting 《伤寒论》第26条 whole is not the clause's source, and the quotation, shorter and
+    without the formula, would otherwise often outrank it."""
+    top = list(scored[:window])
+    groups: dict[str, list[int]] = {}
+    for i, (_sc, p) in enumerate(top):
+        if (r := rows.get(p)) and len(key := _opening(r["text"])) >= _OPENING:
+            groups.setdefault(key, []).append(i)
+    for idx in groups.values():
+        if len({rows[top[i][1]]["book_id"] for i in idx}) > 1:
+            src = min(idx, key=lambda i: (work_year(rows[top[i][1]]["title"], rows[top[i][1]]["year"]), i))
+            top[src] = (max(top[i][0] for i in idx) + 1e-6, top[src][1])
+    return sorted(top, key=lambda t: (-t[0], t[1])) + list(scored[window:])
 
 
 def _hit(r: dict, score: float, entities: list[str]) -> ClassicHit:
@@ -393,7 +433,7 @@ def formula_clauses(formula: str, limit: int = 5) -> list[ClassicHit]:
 def clause_excerpt(hit: ClassicHit, name: str | None = None, limit: int = 120) -> str:
     """The clause's statement without its number, up to the end of the sentence that names the formula
     (the composition and method that follow are left out), at most ``limit`` characters."""
-    text = re.sub(r"^\s*(?:\d{1,4}[．.]|[一二三四五六七八九十百]{1,5}、)\s*", "", hit.text)
+    text = _NUMBER.sub("", hit.text)
     end = -1
     if name:
         at = normalise(text).find(normalise(name))

@@ -42,6 +42,18 @@ def edition_year(year: str | None) -> int:
     return (-int(m.group(2)) if m.group(1) else int(m.group(2))) if m else 10_000
 
 
+#: When the core works were written, where the library records a later edition's year (王冰's 素问 of 762, a
+#: Qing 神农本草经, 张志聪's 灵枢集注 of 1672) or only a dynasty's span: textbook dates, used to tell which of two
+#: books holding the same words is the source and which quotes it.
+WRITTEN = {"黄帝内经素问": -100, "黄帝内经灵枢集注": -100, "八十一难经": 100, "神农本草经": 100, "伤寒论": 205,
+           "金匮要略方论": 205, "汤头歌诀": 1694, "温病条辨": 1798, "医林改错": 1830, "温热经纬": 1852}
+
+
+def work_year(title: str | None, year: str | None) -> int:
+    """The year a work was written (see WRITTEN), else its edition's year."""
+    return WRITTEN.get(title or "", edition_year(year))
+
+
 class Library:
     """Read and write access to the library's SQLite file and vector shards."""
 
@@ -121,6 +133,18 @@ class Library:
                         (book.book_id, book.title, book.author, book.dynasty, book.year, file, sha256,
                          book.chars, len(rows), "parsed", time.strftime("%Y-%m-%dT%H:%M:%S")))
         self.db.commit()
+
+    def renumber(self, book) -> bool:
+        """Give a book's stored passages the clause numbers of a new parse of the same text; False (nothing
+        changed) when the parse has other passages or sections."""
+        rows = list(self.db.execute("SELECT pid, section, text FROM passages WHERE book_id=? ORDER BY seq",
+                                    (book.book_id,)))
+        if [(s, t) for _, s, t in rows] != [(p.section, p.text) for p in book.passages]:
+            return False
+        self.db.executemany("UPDATE passages SET clause=?, section_no=? WHERE pid=?",
+                            [(p.clause, p.section_no, r[0]) for p, r in zip(book.passages, rows, strict=True)])
+        self.db.commit()
+        return True
 
     def reindex_book(self, book_id: str, tokens: list[str], links: list[list[tuple[str, str]]]) -> None:
         """Replace a book's lexical rows and links (a new tokenizer or name layer); passages and vectors stay."""
@@ -217,13 +241,23 @@ class Library:
         """The book holding the formula's own entry: the earliest book it originates in, when that book heads a
         section with its name (补中益气汤 → 《脾胃论》; 麻黄汤 comes from a 《伤寒论》 clause, so none, and the later
         《汤头歌诀》 heading it does not count)."""
-        rows = self.db.execute("SELECT DISTINCT b.book_id, b.year, p.section = ? FROM links l "
+        rows = self.db.execute("SELECT DISTINCT b.book_id, b.year, p.section = ?, b.title FROM links l "
                                "JOIN passages p ON p.pid = l.pid JOIN books b ON b.book_id = p.book_id "
                                "WHERE l.entity = ? AND l.role = 'origin'", (formula, f"formula:{formula}")).fetchall()
         if not rows:
             return None
-        first = min(rows, key=lambda r: (edition_year(r[1]), r[0]))[0]
+        first = min(rows, key=lambda r: (work_year(r[3], r[1]), r[0]))[0]
         return first if any(r[0] == first and r[2] for r in rows) else None
+
+    def section_pids(self, book_id: str, section: str, limit: int = 200) -> list[int]:
+        return [r[0] for r in self.db.execute("SELECT pid FROM passages WHERE book_id=? AND section=? ORDER BY seq "
+                                              "LIMIT ?", (book_id, section, limit))]
+
+    def monograph_books(self, herb: str) -> list[str]:
+        """The books with a section headed by the herb's name: its monographs (《本草纲目》·三七)."""
+        rows = self.db.execute("SELECT DISTINCT p.book_id FROM links l JOIN passages p ON p.pid = l.pid "
+                               "WHERE l.entity = ? AND l.role = 'origin' AND p.section = ?", (f"herb:{herb}", herb))
+        return sorted(r[0] for r in rows)
 
     def entities_of(self, pids: Iterable[int]) -> dict[int, list[str]]:
         pids = list(pids)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from tcm.retrieval.lexical import stem
+
 # modern phrasing = classical phrasing (alternatives separated by |)
 _MODERN = """
 怕风=恶风; 怕冷=恶寒|畏寒; 发冷=恶寒; 出汗=汗出; 流汗=汗出; 不出汗=无汗; 没有汗=无汗; 出虚汗=自汗; 气喘=喘; 喘气=喘;
@@ -43,6 +45,36 @@ _MODERN = """
 病人=病人|其人; 这个人=其人; 不能碰=不可触近; 不能按=不可按|拒按
 翻来覆去=反复颠倒|辗转; 吐泻=吐利|吐下; 上吐下泻=吐利; 又吐又拉=吐利; 想死=欲死; 难受得要死=欲死;
 时不时疼=时痛; 一阵阵疼=时痛
+下午发烧=日晡所发潮热|日晡潮热; 大便不通=不大便; 拉稀=下利|溏; 大便稀=溏|便溏; 胡言乱语=谵语; 神志不清=不识人|神昏;
+肚脐=脐; 两肋=两胁|胁; 肋下=胁下; 胁肋=胁; 胸闷=胸满|胸中窒; 痰多=痰|唾; 吐痰=吐涎|唾; 水肿=水气|肿; 腿肿=足肿|胫肿;
+眼睛黄=目黄; 皮肤黄=身黄; 小便黄=小便黄|小便赤; 小便多=小便数|小便利; 尿频=小便数; 遗尿=遗溺; 阳痿=阴痿;
+遗精=失精; 梦遗=梦失精|梦交; 不孕=无子; 痛经=经水不利|经来腹痛; 乳汁少=乳汁不下|无乳; 难产=难产|产难; 胎动不安=胎动;
+牙痛=齿痛; 耳鸣=耳鸣; 耳聋=耳聋; 视力模糊=目不明|目昏; 看不清=目不明|目昏; 眼睛红=目赤; 嗓子哑=声嘶|喑;
+吞咽困难=噎|膈; 食欲不振=不欲食; 消化不良=宿食|不消; 积食=宿食; 吃多了=宿食|伤食; 胃痛=胃脘痛|心下痛;
+口臭=口臭; 口疮=口疮|口糜; 舌苔=苔; 舌苔黄=苔黄; 舌苔白=苔白; 舌红=舌赤|舌红; 舌头干=舌燥; 咳血=咳血|唾血;
+尿血=尿血|溺血; 血块=瘀血|瘀; 健脾=健脾|补脾; 补气=益气|补气; 补血=养血|补血; 化瘀=逐瘀|化瘀; 利尿=利小便|利水;
+通便=通大便|下之; 止咳=止咳; 化痰=化痰|消痰; 安神=安神|安精神; 长期服用=久服; 长期吃=久服; 长寿=延年|不老;
+延年益寿=延年|不老; 没有毒=无毒; 无毒=无毒; 身体轻=轻身; 春天=春; 夏天=夏; 秋天=秋; 冬天=冬; 情绪=情志|七情;
+思虑=思; 忧愁=忧; 惊吓=惊; 针刺=刺|针; 扎针=刺|针; 艾灸=灸; 穴位=穴|俞; 经络=经络|经脉; 中暑=中暍|暑;
+感冒=伤风|伤寒|中风; 出疹=疹|斑疹; 疹子=疹; 疟疾=疟; 瘟疫=疫|温疫; 传染=相染|传染; 癫痫=痫|癫; 老人=老人|老;
+年纪大=年老|老; 治不好=不治|死; 难治=难治|不治; 能治=可治; 劳累=劳倦|劳; 疲劳=劳倦|倦怠; 没精神=倦怠|神疲;
+懒得说话=懒言; 手脚无力=四肢不收|四肢无力; 腿软=痿|足痿; 走不了路=不能行; 骨头疼=骨节疼痛|骨痛; 出汗多=汗出多|大汗出;
+大汗=大汗出; 汗多=汗多|汗出多; 头出汗=头汗出; 气往上冲=气上冲; 脉跳得快=脉数; 脉跳得慢=脉迟;
+脉有力=脉实; 脉无力=脉虚|脉弱;
+躺不下=不得卧; 不能躺=不得卧|不能卧; 不能平躺=不得卧|不能卧; 躺着=卧; 躺下=卧; 牵到=彻|引; 牵扯=引|彻; 放射到=彻|引;
+温性的药=温药; 温药=温药; 寒凉的药=寒药|凉药; 调和=和之|和;
+稍微=微; 轻微=微; 有点=微; 关节疼=肢节疼痛|骨节疼痛|肢节烦痛; 表证=表证|外证|表; 没解=未解|不解; 没去=未去;
+没好=未解|不愈; 津液耗干=津液内竭; 耗干=竭; 耗伤=伤|竭; 泻下药=攻|下; 蜂蜜=蜜; 栓剂=导; 喝进去=饮入; 喝下去=饮入;
+往上=上; 往下=下; 送到=输|归; 传到=输|传; 疏通=通调|通; 暑邪=暑; 感受=受|感; 发病=发|病; 发作=发; 霜降=霜降|霜;
+头昏=冒|眩|头眩; 头昏眼花=冒眩|目眩; 蒙住=冒; 胃脘=心下|胃脘; 胃脘下方=心下; 两味=二味; 汗流不停=漏不止|汗出不止;
+小便解不出来=小便难|小便不利; 抽紧=急|拘急; 伸屈=屈伸; 屈伸困难=难以屈伸|屈伸不利; 动不了=不用|不能动|不举;
+输送=输|行; 发甜=甘; 甜=甘; 肥腻=肥|肥美; 甜食=甘美|甘; 嘴里=口中|口; 早晨=朝|旦|晨; 中午=日中; 日落=日入; 半夜=夜半;
+汗法=发汗|汗之; 下法=下之; 吐法=吐之; 没好=未解|不解|不愈|不差; 病还没好=病仍不解|病不解; 烦躁不安=烦躁;
+僵=强; 项僵=项强; 痞塞=痞; 发硬=硬|痞硬; 喘不上气=不得息|短气; 寸脉=寸脉|寸口; 稍浮=微浮;
+入腑=入府|入腑; 入脏=入藏|入脏;
+在脏=在藏|在脏; 在腑=在府|在腑; 积病=积; 聚病=聚; 区分=别|辨; 额头=额; 发黑=黑; 脚心=足下|足心; 发烫=热; 房劳=女劳|房劳;
+健康人=平人; 正常人=平人; 不吃不喝=不饮食|不食饮|绝谷; 就会死=死; 会死=死;
+病情=病; 进了胃=入于胃|入胃; 先进入=先走|先入; 哪个脏=何脏; 虚损=损|虚劳; 伤了=损|伤; 调节=调|适; 冷暖=寒温;
 """
 
 # English terms of classical scholarship = Chinese (longest phrase wins; matched on lower-case words)
@@ -78,6 +110,73 @@ wilting=痿; wilting disease=痿; upper burner=上焦; middle burner=中焦; low
 burner=焦; mist=雾; foam=沤; froth=沤; drain=渎; ditch=渎; wishes to die=欲死; wants to die=欲死; agitation=烦躁|躁;
 vomiting and diarrhea=吐利; abdominal fullness=腹满; periodic pain=时痛; wrongful purgation=反下之|下之; purgation=下之;
 counterflow cold of the limbs=手足逆冷|四逆; cold limbs=手足逆冷|四逆
+pulse=脉; pulses=脉; surging=洪; flooding=洪; soggy=濡; scallion stalk=芤; hollow pulse=芤; rough=涩; choppy=涩;
+hidden pulse=伏; hasty=促; stirred pulse=动; string-like=弦; bowstring=弦; large pulse=脉大; weak pulse=脉弱;
+cun opening=寸口; wrist pulse=寸口; radial pulse=寸口; inch=寸; bar=关; cubit=尺;
+liver=肝; lung=肺; kidney=肾; stomach=胃; gallbladder=胆; bladder=膀胱; small intestine=小肠; large intestine=大肠;
+pericardium=心包|心主; uterus=胞|子宫; womb=胞|子宫; blood chamber=血室; brain=脑; marrow=髓; bone=骨; sinew=筋;
+tendon=筋; flesh=肉; muscle=肌肉|肉; skin=皮|肤; body hair=毛; hair=发|毛; vessel=脉; bowels=腑; six bowels=六腑;
+viscera=脏; zang=脏; fu=腑; eye=目; ear=耳; nose=鼻; mouth=口; tongue=舌; lip=唇; teeth=齿; tooth=齿; navel=脐;
+umbilicus=脐; rib-side=胁; hypochondrium=胁; flank=胁; abdomen=腹; belly=腹; chest=胸; nape=项; neck=项|颈;
+lower back=腰; lumbar=腰; knee=膝; foot=足; feet=足; hand=手; limbs=四肢; four limbs=四肢; joint=节|关节;
+qi=气; essence=精; spirit=神; fluids=津液; body fluids=津液; yin=阴; yang=阳; defense=卫; defensive=卫;
+construction=营; nutrient=营; original qi=元气; source qi=元气; ancestral qi=宗气; grain qi=谷气; stomach qi=胃气;
+kidney qi=肾气; clear yang=清阳; turbid yin=浊阴; ascend=升; descend=降; ascending and descending=升降;
+wind=风; cold=寒; heat=热; damp=湿; dampness=湿; dryness=燥; fire=火; phlegm=痰; water=水; toxin=毒; worm=虫;
+roundworm=蛔; pestilence=疫|瘟疫; epidemic=疫|瘟疫; damp-heat=湿热; damp heat=湿热; wind-cold=风寒; wind cold=风寒;
+wind-heat=风热|风温; cold-damp=寒湿; cold damp=寒湿; summerheat-damp=暑湿; warm pathogen=温邪; latent=伏;
+wood=木; earth=土; metal=金; five phases=五行; five elements=五行; engender=生; generate=生; restrain=克|胜;
+spring=春; summer=夏; autumn=秋; fall=秋; winter=冬; late summer=长夏; four seasons=四时;
+anger=怒; joy=喜; worry=忧; pensiveness=思; thought=思; sorrow=悲; grief=悲; fear=恐; fright=惊; seven emotions=七情;
+tidal fever=潮热; afternoon fever=日晡潮热|日晡所发热; delirious speech=谵语; delirium=谵语; constipation=不大便|大便难;
+hard stool=大便硬; dry stool=燥屎; spontaneous sweating=自汗; night sweating=盗汗; night sweats=盗汗;
+profuse sweating=大汗出; great sweating=大汗出; sweating from the head=头汗出; great thirst=大渴; heart vexation=心烦;
+vexing heat=烦热; fright palpitation=惊悸; vertigo=眩|头眩; tinnitus=耳鸣; deafness=耳聋; blurred vision=目眩|目不明;
+red eyes=目赤; nosebleed=衄; epistaxis=衄; coughing blood=咳血|唾血; spitting blood=唾血; vomiting blood=吐血;
+blood in the stool=便血|下血; bloody stool=便血|下血; blood in the urine=尿血|溺血; edema=水肿|肿; swelling=肿;
+chest pain=胸痛; heart pain=心痛; epigastric pain=心下痛|胃脘痛; stomach pain=胃脘痛|心下痛; rib-side pain=胁痛;
+stiff neck=项强; stiffness of the nape=项强|项背强; numbness=不仁|麻木; hemiplegia=半身不遂|偏枯;
+convulsion=痉|瘈疭; tetany=痉; spasm=拘急|挛; cramp=转筋; hypertonicity=拘急|拘挛; paralysis=不遂|痿;
+fatigue=倦|懈惰; lassitude=倦|懈惰; somnolence=嗜卧|欲寐; poor appetite=不欲食|不能食; indigestion=不消|宿食;
+food stagnation=宿食|食积; food damage=伤食|宿食; abdominal distension=腹胀|腹满; retching=干呕; dry retching=干呕;
+acid regurgitation=吞酸|吐酸; scanty urine=小便少|小便不利; frequent urination=小便数; enuresis=遗溺;
+seminal emission=失精|遗精; nocturnal emission=失精|梦遗; impotence=阴痿|阳痿; infertility=无子|不孕;
+menstruation=经水|月经; menses=经水|月经; menstrual=经水|月经; amenorrhea=经闭|经水不通; vaginal discharge=带下;
+leukorrhea=带下; uterine bleeding=崩|漏下; flooding and spotting=崩漏; miscarriage=半产|堕胎; childbirth=产|生产;
+postpartum=产后; after childbirth=产后; breast milk=乳|乳汁; lochia=恶露; sore throat=咽痛|喉痹; hoarse voice=声嘶|喑;
+loss of voice=喑|不能言; unconscious=不识人|不省人事; loss of consciousness=不识人|不省人事; coma=不识人|神昏;
+syncope=厥; fainting=厥|昏厥; reversal=厥; collapse=脱; yang collapse=亡阳; collapse of yang=亡阳; chills=恶寒|振寒;
+shivering=振寒|战栗; heat effusion=发热; aversion to heat=恶热; heavy body=身重; heaviness=重; itching=痒;
+rash=疹; macules=斑; papules=疹; sores=疮; ulcer=疮; abscess=痈; carbuncle=痈|疽; boil=疖|疔; scrofula=瘰疬; goiter=瘿;
+hernia=疝; mounting=疝; accumulation=积|积聚; masses=癥瘕|积聚; malaria=疟; consumption=痨|劳瘵;
+dysphagia=噎膈|噎; wasting thirst=消渴; diabetes=消渴; impediment=痹; painful obstruction=痹; bi=痹; atrophy=痿;
+epilepsy=痫|癫; madness=狂|癫; insanity=狂|癫; depression=郁; constraint=郁; plum-pit qi=梅核气|炙脔;
+cholera=霍乱; sudden turmoil=霍乱; drum distension=鼓胀|臌胀; ascites=鼓胀|臌胀;
+tongue coating=苔; tongue fur=苔; white coating=白苔|苔白; yellow coating=黄苔|苔黄; crimson tongue=舌绛;
+red tongue=舌赤|舌红;
+promote sweating=发汗; induce sweating=发汗; diaphoresis=发汗; purge=下; precipitate=下; precipitation=下;
+induce vomiting=吐; ejection=吐; harmonize=和; warm the interior=温里|温中; warm the center=温中; clear heat=清热;
+tonify=补; nourish=养|补; drain=泻; astringe=收|涩; moisten=润; resolve phlegm=化痰|消痰; dispel dampness=除湿|祛湿;
+quicken the blood=活血; activate blood=活血; invigorate blood=活血; dispel stasis=逐瘀|祛瘀; move qi=行气|理气;
+rectify qi=理气; boost qi=益气; nourish yin=养阴|滋阴; raise yang=升阳; needle=针|刺; needling=刺|针; acupuncture=针|刺;
+moxibustion=灸; acupoint=穴|俞; point=穴|俞; channel=经|经脉; meridian=经|经脉; network vessel=络; collateral=络;
+decoction=汤; pill=丸; powder=散; paste=膏; plaster=膏; wine=酒; honey=蜜; prescription=方; formula=方;
+taken long term=久服; long-term use=久服; prolonged use=久服; lighten the body=轻身; light body=轻身;
+prolong life=延年|不老; longevity=延年|不老|长年; non-toxic=无毒; nontoxic=无毒; toxic=有毒; poisonous=有毒;
+upper class=上品|上经; superior grade=上品|上经; middle class=中品|中经; lower class=下品|下经; flavor=味; flavour=味;
+nature=性|气; cool=凉; neutral=平; deficiency=虚; vacuity=虚; half exterior half interior=半表半里; transmit=传;
+counterflow=逆; rebellious qi=气逆|上逆; sinking=陷|下陷; qi aspect=气分; blood aspect=血分; nutrient aspect=营分;
+construction aspect=营分; defense aspect=卫分; inspection=望; listening and smelling=闻; inquiry=问;
+palpation=切; diagnosis=诊; complexion=色|面色; color=色; colour=色; voice=声; five flavors=五味; five flavours=五味;
+five colors=五色; five colours=五色; five grains=五谷; grain=谷; child=小儿; children=小儿; infant=小儿; elderly=老;
+old age=老|年老; blood-quickening=活血; orifice-opening=通窍; stasis-expelling=逐瘀; stasis-dispelling=逐瘀;
+house of blood=血府; diaphragm=膈; sorghum=秫; millet=秫|粟|黍; reed=苇; thousand li=千里;
+ten thousand=万; cup=杯;
+with child=有子; unresolved=未解|不解; exterior is unresolved=表未解; cold reversal=寒厥; heat reversal=热厥;
+sole=足下|足心; soles of the feet=足下|足心; back transport=背俞; back shu=背俞; vertebra=椎; vertebrae=椎;
+ghost gate=鬼门;
+clean bowel=净府; mild=微; slight=微; slightly=微; beating=搏; is called=谓之; added to=加于;
+incurable=不治|死; untreatable=不治|死; fatal=死; death=死; die=死; dream=梦; heaven=天
 """
 
 
@@ -90,9 +189,18 @@ def _parse(block: str) -> dict[str, list[str]]:
     return out
 
 
+_DAYS = re.compile(r"([一二三四五六七八九十两几数]+)天")  # 七天 → 七日
+
+
+def modern_form(zh: str) -> str:
+    """A modern query with its particle 的 read as the classics' 之 (肾的府 → 肾之府) and its days counted in 日
+    (七天 → 七日): the classics seldom write either, so the pairs around them match nothing as typed."""
+    return _DAYS.sub(r"\1日", zh.replace("的", "之"))
+
+
 @lru_cache(maxsize=1)
 def modern() -> dict[str, list[str]]:
-    return _parse(_MODERN)
+    return {modern_form(k): v for k, v in _parse(_MODERN).items()}
 
 
 @lru_cache(maxsize=1)
@@ -116,18 +224,32 @@ def classical_terms(zh: str) -> list[str]:
     return list(dict.fromkeys(t for _, alts in modern_phrases(zh) for t in alts))
 
 
-def english_classical_split(query: str) -> tuple[list[list[str]], str]:
-    """Chinese for each classical English term in a query ('lesser yin' → [少阴], 'glomus' → [痞]), and the
-    query's words left over, the terms replaced by '|' (the glossary reads those)."""
-    low = " " + " ".join(re.findall(r"[a-z]+(?:-[a-z]+)?", query.lower())) + " "
-    out: list[list[str]] = []
-    for key in sorted(english(), key=len, reverse=True):
-        if f" {key} " in low:
-            out.append(english()[key])
-            low = low.replace(f" {key} ", " | ")
-    return out, low
+def _words(text: str) -> list[str]:
+    """Lower-case English words, lightly stemmed ('pulses' → 'pulse', 'sweating' → 'sweat'), stop words kept."""
+    return [stem(w) for w in re.findall(r"[a-z]+", text.lower())]
+
+
+@lru_cache(maxsize=1)
+def _english_keys() -> dict[tuple[str, ...], list[str]]:
+    return {tuple(_words(k)): v for k, v in english().items()}
+
+
+def english_spans(words: list[str]) -> list[tuple[int, int, list[str]]]:
+    """(start, end, Chinese) for every classical English term in stemmed ``words``, overlapping ones included:
+    the caller picks among them and the glossary's phrases, longest first."""
+    keys = _english_keys()
+    longest = max(map(len, keys), default=1)
+    return [(i, i + n, keys[t]) for i in range(len(words)) for n in range(1, min(longest, len(words) - i) + 1)
+            if (t := tuple(words[i : i + n])) in keys]
 
 
 def english_classical_terms(query: str) -> list[str]:
-    """Chinese for the classical English terms in a query ('lesser yin' → 少阴, 'glomus' → 痞)."""
-    return list(dict.fromkeys(t for g in english_classical_split(query)[0] for t in g))
+    """Chinese for the classical English terms in a query ('lesser yin' → 少阴, 'glomus' → 痞), longest term
+    first where two overlap."""
+    taken: set[int] = set()
+    out: list[str] = []
+    for s, e, alts in sorted(english_spans(_words(query)), key=lambda t: (t[0] - t[1], t[0])):
+        if taken.isdisjoint(range(s, e)):
+            taken.update(range(s, e))
+            out += alts
+    return list(dict.fromkeys(out))

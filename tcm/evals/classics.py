@@ -5,9 +5,11 @@ Three kinds: ``quote`` (a span of the referenced passage, drawn from the importe
 evaluation runs), ``paraphrase`` (modern Chinese, written by the project), and ``english``
 (questions in English). A query is a hit at k when one of the top k passages is a right one: the
 referenced clause of the right book (and chapter, for 《金匮要略》, whose clauses restart each
-chapter), or the referenced passage of a section, or any passage of a referenced section.
-Items carry the ``"round"`` they were written in (2 to 5; round 1 has none): each round was written
-before the search saw it and is reported apart, so its first score (kept in the README) is a held-out figure.
+chapter; ``"occurrence": k`` picks the k-th place where a section repeats a clause number, as 《温病条辨》 does
+across 上焦, 中焦 and 下焦), or the referenced passage of a section, or any passage of a referenced section.
+Items carry the ``"round"`` they were written in (2 to 8; round 1 has none): each round was written
+before the search saw it (rounds 6 to 8 by a helper that read only the library) and is reported apart, so its
+first score (kept in the README) is a held-out figure.
 
     python -m tcm.evals.classics            # or: tcm eval --suite classics
 """
@@ -45,7 +47,12 @@ def targets(lib, item: dict) -> list[int]:
         clauses = item["clause"] if isinstance(item["clause"], list) else [item["clause"]]
         q += f" AND clause IN ({','.join('?' * len(clauses))})"
         args += clauses
-    pids = [r[0] for r in lib.db.execute(q + " ORDER BY seq", args)]
+    rows = list(lib.db.execute(q.replace("SELECT pid", "SELECT pid, seq") + " ORDER BY seq", args))
+    pids = [p for p, _ in rows]
+    if "occurrence" in item:  # the k-th place holding the clause: 《温病条辨》 numbers 上焦, 中焦 and 下焦 apart
+        starts = [i for i, (_, seq) in enumerate(rows) if i == 0 or seq != rows[i - 1][1] + 1] + [len(rows)]
+        k = item["occurrence"]
+        pids = pids[starts[k - 1] : starts[k]] if k < len(starts) else []
     if "passage" in item:
         n = item["passage"]
         return pids[n - 1 : n] if len(pids) >= n else []

@@ -66,6 +66,7 @@ def write_books(folder: Path) -> Path:
 
 def test_cn_numerals_and_normalise():
     assert [_cn_int(s) for s in ("一", "十", "十二", "二十三", "一百零五")] == [1, 10, 12, 23, 105]
+    assert [_cn_int(s) for s in ("四三", "五九", "一零五")] == [43, 59, 105]  # 《温病条辨》 中焦: 四三、 is 43
     assert normalise("欬逆 上氣，脈浮") == "咳逆上气，脉浮"  # variants folded, traditional → simplified, no spaces
     assert normalise("半夏浓朴汤") == "半夏厚朴汤"
 
@@ -102,6 +103,19 @@ def test_english_terms_from_the_glossary_and_classical_vocabulary():
     assert "往来寒热" in classical_terms("一阵冷一阵热，心烦想吐") and "喜呕" in classical_terms("心烦想吐")
 
 
+def test_the_longest_english_phrase_wins_whichever_table_holds_it():
+    """'tidal fever' is the glossary's 潮热, not the vocabulary's 'fever' (发热) beside a stray 'tidal'; plurals and
+    -ing forms read as their stem ('pulses', 'needling')."""
+    from tcm.classics.search import english_groups
+    from tcm.classics.vocab import english_classical_terms
+
+    groups = english_groups("tidal fever and delirious speech in yang brightness disease")
+    assert ["潮热"] in groups and ["谵语"] in groups and ["阳明"] in groups
+    assert not any("发热" in g for g in groups)
+    assert english_groups("aversion to cold") == [["恶寒"]]  # the phrase, not 'cold' (寒) alone
+    assert "脉" in english_classical_terms("floating pulses") and "刺" in english_classical_terms("needling")
+
+
 def test_every_vocabulary_entry_is_read_on_its_own():
     """An entry at the end of a line without ';' once swallowed the next line's entry (不能按 … 翻来覆去=…)."""
     from tcm.classics.vocab import english, modern
@@ -110,6 +124,35 @@ def test_every_vocabulary_entry_is_read_on_its_own():
     assert not [(k, v) for k, v in tables if "=" in k or any("=" in x or " " in x for x in v)]
     assert modern()["不能按"] == ["不可按", "拒按"] and modern()["翻来覆去"] == ["反复颠倒", "辗转"]
     assert english()["way of heaven"] == ["天道"] and english()["wilting"] == ["痿"]
+
+
+def test_a_new_parse_corrects_clause_numbers_in_place(tmp_path):
+    """A library parsed before a clause-numbering fix gets the new numbers on the next import, its passages and
+    vectors kept (nothing re-embedded); the import after that parses nothing again."""
+    from tcm.classics.importer import PARSE_VERSION, import_library
+    from tcm.classics.store import Library
+    from tcm.evals.classics import targets
+
+    src, data = write_books(tmp_path / "books"), tmp_path / "data"
+    import_library(src, embedder="hash", data_dir=data)
+    lib = Library(data / "classics")
+    good = dict(lib.db.execute("SELECT pid, clause FROM passages WHERE clause IS NOT NULL"))
+    lib.db.execute("UPDATE passages SET clause = clause % 10 WHERE book_id='901'")  # 二十三 read as 3, as it was
+    lib.db.execute("DELETE FROM meta WHERE key='parse_version'")
+    lib.db.commit()
+    r = import_library(src, embedder="hash", data_dir=data)
+    assert sorted(r["renumbered"]) == ["编号书", "试验论"] and r["imported"] == [] and r["embedded"] == 0
+    assert dict(lib.db.execute("SELECT pid, clause FROM passages WHERE clause IS NOT NULL")) == good
+    assert lib.get_meta("parse_version") == PARSE_VERSION
+    r = import_library(src, embedder="hash", data_dir=data)
+    assert r["renumbered"] == [] and sorted(r["skipped"]) == ["编号书", "试验论"]
+    # an evaluation reference picks the k-th place holding a clause number the book repeats
+    lib.db.execute("UPDATE passages SET clause = 77 WHERE book_id='900' AND clause IN (5, 9)")
+    lib.db.commit()
+    item = {"book": "试验论", "clause": 77}
+    first, second = targets(lib, {**item, "occurrence": 1}), targets(lib, {**item, "occurrence": 2})
+    assert first and second and sorted(first + second) == sorted(targets(lib, item)) and first[0] < second[0]
+    assert targets(lib, {**item, "occurrence": 3}) == []
 
 
 def test_library_import_resume_subset_and_delete(tmp_path):
@@ -436,3 +479,46 @@ def test_a_formula_s_own_entry_ranks_above_later_mentions(tmp_path, monkeypatch)
     assert top[0] == ("早书", "补中益气汤")  # above eight later passages that repeat the name
     monkeypatch.setitem(WEIGHTS, "entry", 0.0)  # without the entry's lift the later mentions crowd it out
     assert ("早书", "补中益气汤") not in [(h.book, h.section) for h in s.search("补中益气汤", k=5).hits]
+
+
+def test_the_source_ranks_above_a_later_book_quoting_it(tmp_path, monkeypatch):
+    """A later book quoting a clause word for word (and shorter, without the formula) is not its source: the
+    earlier book's passage ranks first, at the better of the two scores."""
+    from tcm.classics import search as S
+    from tcm.classics.importer import import_library
+
+    books = tmp_path / "books"
+    books.mkdir()
+    clause = "服桂枝汤，大汗出后，大烦渴不解，脉洪大者，白虎加人参汤主之。"
+    recipe = "知母（六两） 石膏（一斤） 甘草（二两） 粳米（六合） 人参（三两） 上五味，以水一斗，煮米熟，汤成去滓。"
+    (books / "950-早书.txt").write_text(_book("早书", "公元219年", {"太阳篇": clause + recipe}), encoding="utf-8")
+    (books / "951-晚书.txt").write_text(_book("晚书", "公元1852年", {"伏气篇": clause}), encoding="utf-8")
+    import_library(books, embedder="hash", data_dir=tmp_path)
+    s = S.ClassicsSearcher(tmp_path / "classics")
+    query = "大汗出后大烦渴不解，脉洪大"
+    assert [h.book for h in s.search(query, k=2).hits] == ["早书", "晚书"]
+    monkeypatch.setattr(S, "_source_first", lambda scored, rows, window: scored)
+    assert [h.book for h in s.search(query, k=2).hits] == ["晚书", "早书"]  # the shorter quotation, unlifted
+
+
+def test_a_question_about_one_herb_lifts_its_monograph(tmp_path, monkeypatch):
+    """Every passage under a herb's heading is a candidate and lifted when a question names that herb alone; a
+    question naming a formula built on the herb's name (三七散) is not about the herb."""
+    from tcm.classics import search as S
+    from tcm.classics.importer import import_library
+
+    books = tmp_path / "books"
+    books.mkdir()
+    mono = ("（释名）山漆，一名金不换，生于南方深山之中，采根曝干用之。"
+            "\n\n时珍曰：此药近时始出，南人军中用为金疮要药，云有奇功。\n\n根，气味甘、微苦，温，无毒，主止血散血定痛。")
+    cases = {f"医案{i}": f"病者{i}，金疮出血，军中用药，以要药敷之即止，奇功。" for i in range(8)}
+    (books / "950-本草书.txt").write_text(_book("本草书", "公元1578年", {"三七": mono}), encoding="utf-8")
+    (books / "951-医案书.txt").write_text(_book("医案书", "公元1700年", cases), encoding="utf-8")
+    import_library(books, embedder="hash", data_dir=tmp_path)
+    s = S.ClassicsSearcher(tmp_path / "classics")
+    assert len(s.lib.section_pids(s.titles["本草书"], "三七")) == 3 and s.lib.monograph_books("三七") == ["950"]
+    top = s.search("三七为什么是军中治金疮的要药", k=3).hits
+    assert (top[0].book, top[0].section) == ("本草书", "三七") and "军中" in top[0].text
+    assert s.search("三七散为什么是军中治金疮的要药", k=1).hits[0].book == "医案书"
+    monkeypatch.setattr(S, "HERB_ENTRY", 0.0)
+    assert s.search("三七为什么是军中治金疮的要药", k=1).hits[0].book == "医案书"
