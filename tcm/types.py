@@ -670,6 +670,8 @@ class ClassicHit(BaseModel):
     book_id: str = Field(description="The book's number in the dataset (457 for 伤寒论)")
     section: str = Field(description="The 篇名 the passage stands under")
     clause: int | None = Field(None, description="The clause number, in books numbered by clause (伤寒论, 金匮要略)")
+    part: str = Field("", description="The volume, where the book repeats the section's name in another: "
+                                      "卷二·中焦篇 for 《温病条辨》·寒湿")
     dynasty: str = ""
     author: str = ""
     year: str = ""

@@ -163,6 +163,9 @@ def _clause_reply(searcher, question: str, n: int, zh: bool) -> ClassicalReply:
     titles = "、".join(f"《{lib.book(b)['title']}》" for b in books) or "《伤寒论》"
     rows = lib.passages([p for b in books for p in lib.clause(b, n)])
     found = sorted(rows.values(), key=lambda r: (r["book_id"], r["seq"]))
+    # one place per chapter: the clause's own statement, not the commentary passages under the same number
+    found = [r for i, r in enumerate(found) if i == 0 or (r["book_id"], r["section_no"]) !=
+             (found[i - 1]["book_id"], found[i - 1]["section_no"])]
     if len(found) > 1:  # the chapter the question names: the longest run of its words in a chapter's title
         from difflib import SequenceMatcher
 
@@ -174,7 +177,7 @@ def _clause_reply(searcher, question: str, n: int, zh: bool) -> ClassicalReply:
         words = "".join(_CJK_RUN.findall(rest))
 
         def overlap(r: dict) -> int:
-            sec = normalise(r["section"] or "")
+            sec = normalise((r.get("part") or "") + (r["section"] or ""))  # 中焦篇 寒湿 as well as 寒湿
             return SequenceMatcher(None, words, sec, autojunk=False).find_longest_match().size if words else 0
 
         best = max(overlap(r) for r in found)

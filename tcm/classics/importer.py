@@ -31,9 +31,9 @@ ALIASES = {"灵枢": "黄帝内经灵枢集注", "灵枢经": "黄帝内经灵�
 #: Raise when tokenisation, normalisation or linking changes: unchanged books are then re-indexed (not re-parsed
 #: or re-embedded) on the next import.
 INDEX_VERSION = "3"
-#: Raise when parsing assigns different clause numbers to the same passages: unchanged books are then parsed
-#: again and their clause numbers corrected in place (vectors kept); a book whose passages differ is re-imported.
-PARSE_VERSION = "2"
+#: Raise when parsing assigns different clause numbers or volumes to the same passages: unchanged books are then
+#: parsed again and corrected in place (vectors kept); a book whose passages differ is re-imported.
+PARSE_VERSION = "3"
 EMBED_CHUNK = 1024
 #: The rows of a book's vector file (``embed_texts``): its passages, then their sentence-level views. A library
 #: embedded before the views keeps its passages' vectors and gets the views added on the next import.

@@ -48,6 +48,9 @@ class Passage:
     section_no: int
     clause: int | None
     text: str
+    #: the volume (<目录> 卷二·中焦篇) the section stands in, kept only where the book repeats the section's name in
+    #: another volume: 《温病条辨》 has a 寒湿 in 中焦篇 and in 下焦篇, each numbering its own clauses
+    part: str = ""
 
 
 @dataclass
@@ -127,11 +130,17 @@ def parse_book(name: str, text: str) -> Book:
     widths = sorted(_width(ln.rstrip()) for ln in lines if len(ln.strip()) > 8)
     wrap = widths[int(len(widths) * 0.9)] if widths else 100
     book.passages = list(_passages(lines, wrap, numbered, cn_numbered, book.title))
+    parts: dict[str, set[str]] = {}
+    for p in book.passages:
+        parts.setdefault(p.section, set()).add(p.part)
+    for p in book.passages:
+        if len(parts[p.section]) < 2:
+            p.part = ""
     return book
 
 
 def _passages(lines: list[str], wrap: int, numbered: bool, cn_numbered: bool, title: str) -> Iterator[Passage]:
-    section, section_no, seq = "", 0, 0
+    section, section_no, seq, part = "", 0, 0, ""
     para: list[str] = []
     clause: int | None = None
     pending = ""  # a fragment too short to stand alone, carried into the next passage
@@ -150,7 +159,7 @@ def _passages(lines: list[str], wrap: int, numbered: bool, cn_numbered: bool, ti
             return
         for piece in _cut(text, MAX_CLAUSE if numbered and clause is not None else MAX_CHARS):
             seq += 1
-            yield Passage(seq, section, section_no, clause, piece)
+            yield Passage(seq, section, section_no, clause, piece, part)
 
     for raw in lines:
         line = raw.rstrip()
@@ -158,20 +167,25 @@ def _passages(lines: list[str], wrap: int, numbered: bool, cn_numbered: bool, ti
         if _HEADER.match(stripped) and section_no == 0:
             continue
         m = _SECTION.match(stripped)
-        if m:
+        toc = _TOC.match(stripped)
+        if m or toc:  # a volume's or a section's heading ends the passage before it
             yield from flush()
             if pending:  # a heading left at the end of a section stays with it
                 seq += 1
-                yield Passage(seq, section, section_no, clause, pending)
+                yield Passage(seq, section, section_no, clause, pending, part)
                 pending = ""
+        if toc:
+            part = toc.group(1).replace("\\", "·")
+            continue
+        if m:
             name = m.group(1)
             if section_no == 0 and name == title and not section:
                 section = name  # the book's own title line
                 continue
             section, section_no, clause = name, section_no + 1, None
             continue
-        if _TOC.match(stripped) or not stripped:
-            if not stripped and para:
+        if not stripped:
+            if para:
                 yield from flush()
             continue
         body = _PREFIX.sub("", stripped)
@@ -191,7 +205,7 @@ def _passages(lines: list[str], wrap: int, numbered: bool, cn_numbered: bool, ti
     yield from flush()
     if pending:
         seq += 1
-        yield Passage(seq, section, section_no, clause, pending)
+        yield Passage(seq, section, section_no, clause, pending, part)
 
 
 def _cut(text: str, limit: int = 0) -> list[str]:

@@ -57,8 +57,11 @@ _EN_STOP = frozenset(
     "someone person one according".split())
 
 
-def citation(book: str, section: str, clause: int | None) -> str:
-    """《伤寒论》第35条; 《金匮要略方论》·痉湿暍病脉证第二 第3条 (its clauses restart each chapter); 《书》·篇名."""
+def citation(book: str, section: str, clause: int | None, part: str = "") -> str:
+    """《伤寒论》第35条; 《金匮要略方论》·痉湿暍病脉证第二 第3条 (its clauses restart each chapter); 《书》·篇名;
+    the volume before a section name the book repeats (《温病条辨》·卷二·中焦篇·寒湿 第43条)."""
+    if part and section:
+        section = f"{part}·{section}"
     if clause is not None and book == "伤寒论":
         return f"《{book}》第{clause}条"
     if clause is not None:
@@ -388,8 +391,10 @@ def _source_first(scored: list[tuple[float, int]], rows: dict[int, dict], window
 
 def _hit(r: dict, score: float, entities: list[str]) -> ClassicHit:
     return ClassicHit(book=r["title"], book_id=r["book_id"], section=r["section"] or "", clause=r["clause"],
+                      part=r.get("part") or "",
                       dynasty=r["dynasty"] or "", author=r["author"] or "", year=r["year"] or "", text=r["text"],
-                      citation=citation(r["title"], r["section"] or "", r["clause"]), passage_id=r["pid"],
+                      citation=citation(r["title"], r["section"] or "", r["clause"], r.get("part") or ""),
+                      passage_id=r["pid"],
                       score=round(float(score), 6), entities=sorted(entities))
 
 

@@ -76,13 +76,15 @@ class Library:
         CREATE TABLE IF NOT EXISTS books (book_id TEXT PRIMARY KEY, title TEXT, author TEXT, dynasty TEXT,
             year TEXT, file TEXT, sha256 TEXT, chars INTEGER, passages INTEGER, status TEXT, imported_at TEXT);
         CREATE TABLE IF NOT EXISTS passages (pid INTEGER PRIMARY KEY, book_id TEXT, seq INTEGER, section TEXT,
-            section_no INTEGER, clause INTEGER, text TEXT);
+            section_no INTEGER, clause INTEGER, text TEXT, part TEXT DEFAULT '');
         CREATE INDEX IF NOT EXISTS passages_book ON passages(book_id, clause);
         CREATE VIRTUAL TABLE IF NOT EXISTS passage_fts USING fts5(tokens, tokenize='unicode61');
         CREATE TABLE IF NOT EXISTS links (pid INTEGER, entity TEXT, role TEXT);
         CREATE INDEX IF NOT EXISTS links_entity ON links(entity);
         CREATE INDEX IF NOT EXISTS links_pid ON links(pid);
         """)
+        if "part" not in {r[1] for r in self.db.execute("PRAGMA table_info(passages)")}:  # a library from before it
+            self.db.execute("ALTER TABLE passages ADD COLUMN part TEXT DEFAULT ''")
         self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
         self.db.commit()
 
@@ -122,9 +124,10 @@ class Library:
     def write_book(self, book, file: str, sha256: str, tokens: list[str], links: list[list[tuple[str, str]]]) -> None:
         """Replace a book's passages, lexical rows and links in one transaction."""
         self.delete_book(book.book_id, commit=False)
-        rows = [(pid_of(book.book_id, p.seq), book.book_id, p.seq, p.section, p.section_no, p.clause, p.text)
+        rows = [(pid_of(book.book_id, p.seq), book.book_id, p.seq, p.section, p.section_no, p.clause, p.text, p.part)
                 for p in book.passages]
-        self.db.executemany("INSERT INTO passages VALUES (?,?,?,?,?,?,?)", rows)
+        self.db.executemany("INSERT INTO passages (pid, book_id, seq, section, section_no, clause, text, part) "
+                            "VALUES (?,?,?,?,?,?,?,?)", rows)
         self.db.executemany("INSERT INTO passage_fts(rowid, tokens) VALUES (?,?)",
                             [(r[0], t) for r, t in zip(rows, tokens, strict=True)])
         self.db.executemany("INSERT INTO links VALUES (?,?,?)",
@@ -135,14 +138,14 @@ class Library:
         self.db.commit()
 
     def renumber(self, book) -> bool:
-        """Give a book's stored passages the clause numbers of a new parse of the same text; False (nothing
-        changed) when the parse has other passages or sections."""
+        """Give a book's stored passages the clause numbers and volumes of a new parse of the same text; False
+        (nothing changed) when the parse has other passages or sections."""
         rows = list(self.db.execute("SELECT pid, section, text FROM passages WHERE book_id=? ORDER BY seq",
                                     (book.book_id,)))
         if [(s, t) for _, s, t in rows] != [(p.section, p.text) for p in book.passages]:
             return False
-        self.db.executemany("UPDATE passages SET clause=?, section_no=? WHERE pid=?",
-                            [(p.clause, p.section_no, r[0]) for p, r in zip(book.passages, rows, strict=True)])
+        self.db.executemany("UPDATE passages SET clause=?, section_no=?, part=? WHERE pid=?",
+                            [(p.clause, p.section_no, p.part, r[0]) for p, r in zip(book.passages, rows, strict=True)])
         self.db.commit()
         return True
 
@@ -183,7 +186,7 @@ class Library:
         for i in range(0, len(pids), 500):
             chunk = pids[i : i + 500]
             cur = self.db.execute(
-                "SELECT p.pid, p.book_id, p.seq, p.section, p.section_no, p.clause, p.text, b.title, b.author, "
+                "SELECT p.pid, p.book_id, p.seq, p.section, p.section_no, p.clause, p.text, p.part, b.title, b.author, "
                 "b.dynasty, b.year FROM passages p JOIN books b USING (book_id) "
                 f"WHERE p.pid IN ({','.join('?' * len(chunk))})", chunk)
             cols = [d[0] for d in cur.description]

@@ -92,6 +92,30 @@ def test_citation_forms():
     assert citation("伤寒论", "辨太阳病脉证并治中", 35) == "《伤寒论》第35条"
     assert citation("金匮要略方论", "胸痹心痛短气病脉证治第九", 3) == "《金匮要略方论》·胸痹心痛短气病脉证治第九 第3条"
     assert citation("黄帝内经素问", "上古天真论篇第一", None) == "《黄帝内经素问》·上古天真论篇第一"
+    assert citation("温病条辨", "寒湿", 43, "卷二·中焦篇") == "《温病条辨》·卷二·中焦篇·寒湿 第43条"
+
+
+def _volumes_book() -> str:
+    """An invented book in 《温病条辨》's layout: volumes (<目录>) that repeat a section's name, each numbering its own
+    items, some with the tens elided (四三、 for 四十三、), each item followed by a note."""
+    head = "<篇名>条辨书\n书名：条辨书\n作者：某丙\n朝代：清\n年份：公元1798年\n\n<目录>\n"
+
+    def items(numbers: list[str], words: str) -> str:
+        note = "注文一段，不入条文"
+        return "".join(f"{n}、{words}第{n}项，某汤主之。\n按：此言{words}之{n}，{note}。\n" for n in numbers)
+
+    body = ("\n<目录>卷一·上焦篇\n\n<篇名>风温\n\n属性：" + items(["四十一", "四十二", "四十三"], "上焦风温")
+            + "\n<目录>卷二·中焦篇\n\n<篇名>风温\n\n属性：" + items(["四一", "四二", "四三"], "中焦风温")
+            + "\n<目录>卷二·中焦篇\n\n<篇名>杂说\n\n属性：" + items(["一", "二", "三", "四"], "杂说"))
+    return (head + body).replace("\n", "  \n")
+
+
+def test_volumes_kept_where_a_section_name_repeats_and_elided_numbers():
+    b = parse_book("960-条辨书.txt", _volumes_book())
+    wind = [(p.part, p.clause) for p in b.passages if p.section == "风温" and p.text[0] in "四"]
+    assert wind == [("卷一·上焦篇", 41), ("卷一·上焦篇", 42), ("卷一·上焦篇", 43),
+                    ("卷二·中焦篇", 41), ("卷二·中焦篇", 42), ("卷二·中焦篇", 43)]
+    assert {p.part for p in b.passages if p.section == "杂说"} == {""}  # a name the book does not repeat
 
 
 def test_english_terms_from_the_glossary_and_classical_vocabulary():
@@ -146,6 +170,19 @@ def test_a_new_parse_corrects_clause_numbers_in_place(tmp_path):
     assert lib.get_meta("parse_version") == PARSE_VERSION
     r = import_library(src, embedder="hash", data_dir=data)
     assert r["renumbered"] == [] and sorted(r["skipped"]) == ["编号书", "试验论"]
+    # a library from before volumes were kept: the column is added on opening, filled by the next import
+    (src / "960-条辨书.txt").write_text(_volumes_book(), encoding="utf-8")
+    import_library(src, embedder="hash", data_dir=data)
+    lib.db.execute("ALTER TABLE passages DROP COLUMN part")
+    lib.db.execute("DELETE FROM meta WHERE key='parse_version'")
+    lib.db.commit()
+    lib.close()
+    lib = Library(data / "classics")
+    assert {r[0] for r in lib.db.execute("SELECT part FROM passages")} == {""}
+    r = import_library(src, embedder="hash", data_dir=data)
+    assert "条辨书" in r["renumbered"] and r["embedded"] == 0
+    parts = {r[0] for r in lib.db.execute("SELECT part FROM passages WHERE book_id='960'")}
+    assert parts == {"", "卷一·上焦篇", "卷二·中焦篇"}
     # an evaluation reference picks the k-th place holding a clause number the book repeats
     lib.db.execute("UPDATE passages SET clause = 77 WHERE book_id='900' AND clause IN (5, 9)")
     lib.db.commit()
@@ -153,6 +190,23 @@ def test_a_new_parse_corrects_clause_numbers_in_place(tmp_path):
     first, second = targets(lib, {**item, "occurrence": 1}), targets(lib, {**item, "occurrence": 2})
     assert first and second and sorted(first + second) == sorted(targets(lib, item)) and first[0] < second[0]
     assert targets(lib, {**item, "occurrence": 3}) == []
+
+
+def test_a_clause_number_a_book_repeats_is_answered_per_chapter(tmp_path, monkeypatch):
+    """《温病条辨》第43条 is in 上焦篇 and 中焦篇: the reply names the two places (not every note under them) and asks
+    which; naming 中焦篇 answers with that one, cited with its volume."""
+    from tcm.classics.answer import answer
+    from tcm.classics.importer import import_library
+
+    books = tmp_path / "books"
+    books.mkdir()
+    (books / "960-条辨书.txt").write_text(_volumes_book(), encoding="utf-8")
+    import_library(books, embedder="hash", data_dir=tmp_path)
+    monkeypatch.setenv("TCM_DATA_DIR", str(tmp_path))
+    both = answer("条辨书第43条说的是什么？", "zh")
+    assert "共有2处" in both.text and both.text.count("第43条") == 3 and not both.hits
+    one = answer("条辨书中焦篇风温第43条说的是什么？", "zh")
+    assert one.hits[0].citation == "《条辨书》·卷二·中焦篇·风温 第43条" and "中焦风温第四三项" in one.text
 
 
 def test_library_import_resume_subset_and_delete(tmp_path):
