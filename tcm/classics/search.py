@@ -367,10 +367,15 @@ class ClassicsSearcher:
         return [_hit(rows[p], 0.0, ents.get(p, [])) for p in pids if p in rows]
 
 
+def without_number(text: str) -> str:
+    """A passage's text after its clause number (35．, 四十三、)."""
+    return _NUMBER.sub("", text)
+
+
 def _opening(text: str) -> str:
     """A passage's first characters, clause number and punctuation left out: two books opening alike quote one
     another."""
-    return "".join(_CJK_RUN.findall(normalise(_NUMBER.sub("", text))))[:_OPENING]
+    return "".join(_CJK_RUN.findall(normalise(without_number(text))))[:_OPENING]
 
 
 def _source_first(scored: list[tuple[float, int]], rows: dict[int, dict], window: int) -> list[tuple[float, int]]:
@@ -438,7 +443,7 @@ def formula_clauses(formula: str, limit: int = 5) -> list[ClassicHit]:
 def clause_excerpt(hit: ClassicHit, name: str | None = None, limit: int = 120) -> str:
     """The clause's statement without its number, up to the end of the sentence that names the formula
     (the composition and method that follow are left out), at most ``limit`` characters."""
-    text = _NUMBER.sub("", hit.text)
+    text = without_number(hit.text)
     end = -1
     if name:
         at = normalise(text).find(normalise(name))

@@ -17,7 +17,6 @@ is reported apart, so its first score (kept in the README) is a held-out figure.
 from __future__ import annotations
 
 import json
-import re
 import sys
 import time
 from pathlib import Path
@@ -26,7 +25,6 @@ from tcm.resources import resource_dir
 
 QUERIES = resource_dir("evals") / "classics" / "queries.jsonl"  # evals/classics/, shipped in the wheel
 QUOTE_CHARS = 24
-_NUM = re.compile(r"^\s*(?:\d{1,4}[．.]|[一二三四五六七八九十百]{1,5}、)\s*")
 
 
 def load_queries(path: Path = QUERIES) -> list[dict]:
@@ -62,7 +60,9 @@ def targets(lib, item: dict) -> list[int]:
 def quote_of(lib, pid: int) -> str:
     """A span of the passage's original text: its opening words after any clause number."""
     text = lib.passages([pid])[pid]["text"]
-    body = _NUM.sub("", text)
+    from tcm.classics.search import without_number
+
+    body = without_number(text)
     return body[:QUOTE_CHARS]
 
 
