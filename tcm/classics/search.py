@@ -18,7 +18,7 @@ from tcm.classics import concepts as cpt
 from tcm.classics.importer import ALIASES, CORE, passage_tokens, tokenizer
 from tcm.classics.parse import normalise
 from tcm.classics.store import Library, library_dir, work_year
-from tcm.classics.vocab import english_spans, modern_form, modern_phrases
+from tcm.classics.vocab import english_spans, longest_first, modern_form, modern_phrases
 from tcm.errors import ClassicsError
 from tcm.types import ClassicHit, ClassicSearchResult
 
@@ -96,22 +96,15 @@ def english_groups(query: str, per_phrase: int = 2) -> list[list[str]]:
 
     raw = re.findall(r"[a-z]+", query.lower())
     words = [stem(w) for w in raw]
-    spans = [(e - s, 0, s, e, alts) for s, e, alts in english_spans(words)]
+    spans = [(s, e, 0, alts) for s, e, alts in english_spans(words)]
     content = [i for i, w in enumerate(raw) if w not in _EN_STOP]
     inv = _inverse_glossary()
     for a in range(len(content)):
         for n in range(1, min(4, len(content) - a) + 1):
             zh = inv.get(" ".join(words[j] for j in content[a : a + n]))
             if zh:
-                s, e = content[a], content[a + n - 1] + 1
-                spans.append((e - s, 1, s, e, zh[:per_phrase]))
-    taken: set[int] = set()
-    chosen: list[tuple[int, list[str]]] = []
-    for _n, _prio, s, e, alts in sorted(spans, key=lambda t: (-t[0], t[1], t[2])):
-        if taken.isdisjoint(range(s, e)):
-            taken.update(range(s, e))
-            chosen.append((s, alts))
-    return [alts for _s, alts in sorted(chosen, key=lambda t: t[0])]
+                spans.append((content[a], content[a + n - 1] + 1, 1, zh[:per_phrase]))
+    return longest_first(spans)
 
 
 def english_terms(query: str, per_phrase: int = 2) -> list[str]:
@@ -334,8 +327,7 @@ class ClassicsSearcher:
         scored = _source_first(scored, rows, 4 * k)
         fused = [(str(p), sc) for sc, p in scored[:k]]
         pids = [int(p) for p, _ in fused]
-        rows = self.lib.passages(pids)
-        ents = self.lib.entities_of(pids)
+        ents = self.lib.entities_of(pids)  # rows: every candidate's, read once above
         hits = []
         for p, score in fused:
             r = rows.get(int(p))

@@ -64,7 +64,7 @@ _MODERN = """
 躺不下=不得卧; 不能躺=不得卧|不能卧; 不能平躺=不得卧|不能卧; 躺着=卧; 躺下=卧; 牵到=彻|引; 牵扯=引|彻; 放射到=彻|引;
 温性的药=温药; 温药=温药; 寒凉的药=寒药|凉药; 调和=和之|和;
 稍微=微; 轻微=微; 有点=微; 关节疼=肢节疼痛|骨节疼痛|肢节烦痛; 表证=表证|外证|表; 没解=未解|不解; 没去=未去;
-没好=未解|不愈; 津液耗干=津液内竭; 耗干=竭; 耗伤=伤|竭; 泻下药=攻|下; 蜂蜜=蜜; 栓剂=导; 喝进去=饮入; 喝下去=饮入;
+津液耗干=津液内竭; 耗干=竭; 耗伤=伤|竭; 泻下药=攻|下; 蜂蜜=蜜; 栓剂=导; 喝进去=饮入; 喝下去=饮入;
 往上=上; 往下=下; 送到=输|归; 传到=输|传; 疏通=通调|通; 暑邪=暑; 感受=受|感; 发病=发|病; 发作=发; 霜降=霜降|霜;
 头昏=冒|眩|头眩; 头昏眼花=冒眩|目眩; 蒙住=冒; 胃脘=心下|胃脘; 胃脘下方=心下; 两味=二味; 汗流不停=漏不止|汗出不止;
 小便解不出来=小便难|小便不利; 抽紧=急|拘急; 伸屈=屈伸; 屈伸困难=难以屈伸|屈伸不利; 动不了=不用|不能动|不举;
@@ -107,7 +107,7 @@ not yet ill=未病; not yet sick=未病; already ill=已病; already sick=已病
 superior physician=上工; superior doctor=上工; inferior physician=下工; right qi=正气; upright qi=正气;
 evil=邪; pathogen=邪; yin and yang=阴阳; way of heaven=天道
 wilting=痿; wilting disease=痿; upper burner=上焦; middle burner=中焦; lower burner=下焦; triple burner=三焦;
-burner=焦; mist=雾; foam=沤; froth=沤; drain=渎; ditch=渎; wishes to die=欲死; wants to die=欲死; agitation=烦躁|躁;
+burner=焦; mist=雾; foam=沤; froth=沤; ditch=渎; wishes to die=欲死; wants to die=欲死; agitation=烦躁|躁;
 vomiting and diarrhea=吐利; abdominal fullness=腹满; periodic pain=时痛; wrongful purgation=反下之|下之; purgation=下之;
 counterflow cold of the limbs=手足逆冷|四逆; cold limbs=手足逆冷|四逆
 pulse=脉; pulses=脉; surging=洪; flooding=洪; soggy=濡; scallion stalk=芤; hollow pulse=芤; rough=涩; choppy=涩;
@@ -243,13 +243,20 @@ def english_spans(words: list[str]) -> list[tuple[int, int, list[str]]]:
             if (t := tuple(words[i : i + n])) in keys]
 
 
-def english_classical_terms(query: str) -> list[str]:
-    """Chinese for the classical English terms in a query ('lesser yin' → 少阴, 'glomus' → 痞), longest term
-    first where two overlap."""
+def longest_first(spans: list[tuple[int, int, int, list[str]]]) -> list[list[str]]:
+    """Of overlapping (start, end, rank, wordings) spans of a query's words, the longest ones (the lower rank on a
+    tie), in the query's order."""
     taken: set[int] = set()
-    out: list[str] = []
-    for s, e, alts in sorted(english_spans(_words(query)), key=lambda t: (t[0] - t[1], t[0])):
+    chosen: list[tuple[int, list[str]]] = []
+    for s, e, _rank, alts in sorted(spans, key=lambda t: (t[0] - t[1], t[2], t[0])):
         if taken.isdisjoint(range(s, e)):
             taken.update(range(s, e))
-            out += alts
-    return list(dict.fromkeys(out))
+            chosen.append((s, alts))
+    return [alts for _s, alts in sorted(chosen, key=lambda t: t[0])]
+
+
+def english_classical_terms(query: str) -> list[str]:
+    """Chinese for the classical English terms in a query ('lesser yin' → 少阴, 'glomus' → 痞), the longer term
+    where two overlap."""
+    groups = longest_first([(s, e, 0, alts) for s, e, alts in english_spans(_words(query))])
+    return list(dict.fromkeys(t for g in groups for t in g))

@@ -36,7 +36,7 @@ def targets(lib, item: dict) -> list[int]:
     book = next((b for b in lib.books() if b["title"] == item["book"]), None)
     if book is None:
         return []
-    q = "SELECT pid FROM passages WHERE book_id=?"
+    q = "SELECT pid, seq FROM passages WHERE book_id=?"
     args: list = [book["book_id"]]
     if "section" in item:
         q += " AND section=?"
@@ -45,7 +45,7 @@ def targets(lib, item: dict) -> list[int]:
         clauses = item["clause"] if isinstance(item["clause"], list) else [item["clause"]]
         q += f" AND clause IN ({','.join('?' * len(clauses))})"
         args += clauses
-    rows = list(lib.db.execute(q.replace("SELECT pid", "SELECT pid, seq") + " ORDER BY seq", args))
+    rows = list(lib.db.execute(q + " ORDER BY seq", args))
     pids = [p for p, _ in rows]
     if "occurrence" in item:  # the k-th place holding the clause: 《温病条辨》 numbers 上焦, 中焦 and 下焦 apart
         starts = [i for i, (_, seq) in enumerate(rows) if i == 0 or seq != rows[i - 1][1] + 1] + [len(rows)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -142,8 +143,12 @@ def test_the_longest_english_phrase_wins_whichever_table_holds_it():
 
 def test_every_vocabulary_entry_is_read_on_its_own():
     """An entry at the end of a line without ';' once swallowed the next line's entry (不能按 … 翻来覆去=…)."""
+    from tcm.classics import vocab
     from tcm.classics.vocab import english, modern
 
+    for block in (vocab._MODERN, vocab._ENGLISH):  # a key written twice: the later one silently wins
+        keys = [item.split("=", 1)[0].strip() for item in re.split(r"[;\n]", block) if "=" in item]
+        assert not [k for k in set(keys) if keys.count(k) > 1]
     tables = list(modern().items()) + list(english().items())
     assert not [(k, v) for k, v in tables if "=" in k or any("=" in x or " " in x for x in v)]
     assert modern()["不能按"] == ["不可按", "拒按"] and modern()["翻来覆去"] == ["反复颠倒", "辗转"]
