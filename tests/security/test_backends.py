@@ -58,7 +58,11 @@ def test_legitimate_query_gives_what_the_engine_gives(store, query):
     except QueryError:
         assert "\u00a0" in query  # only the unicode-space query needs the guard's normalising
         return
-    assert res.columns == raw.columns and res.rows == raw.rows and not res.truncated
+    assert res.columns == raw.columns and not res.truncated
+    if "ORDER BY" in query.upper():
+        assert res.rows == raw.rows
+    else:  # no order asked for: the engine may give the rows of a UNION in either order from one run to the next
+        assert sorted(map(repr, res.rows)) == sorted(map(repr, raw.rows))
 
 
 @pytest.mark.parametrize("query, rows", STANDARD_FUNCTIONS)
