@@ -440,6 +440,8 @@ def _search_classics(query: str, k: int, json_out: bool) -> None:
     if json_out:
         _emit_json(result.model_dump(mode="json"))
         return
+    if result.note:
+        out.print(f"({result.note})", markup=False, highlight=False, soft_wrap=True)
     if not result.hits:
         out.print("(nothing found)")
         return

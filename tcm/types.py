@@ -687,8 +687,10 @@ class ClassicSearchResult(BaseModel):
 
     query: str
     terms: list[str] = Field([], description="Chinese terms searched for (an English query's glossary terms too)")
-    books: list[str] = Field([], description="Books the query names, searched first")
+    books: list[str] = Field([], description="Books the query names (or whose authors it names), searched first")
     hits: list[ClassicHit] = []
+    note: str = Field("", description="What the search could not read: no hits because nothing of the query is in "
+                                      "the library, or English words with no Chinese that were matched by meaning only")
 
 
 # ------------------------------------------------------------------ batch analysis (tcm analyze)

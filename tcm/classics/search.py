@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from tcm.classics import concepts as cpt
+from tcm.classics.authors import AuthorIndex
 from tcm.classics.importer import ALIASES, CORE, passage_tokens, tokenizer
 from tcm.classics.parse import normalise
 from tcm.classics.store import Library, library_dir, work_year
@@ -92,6 +93,19 @@ def english_groups(query: str, per_phrase: int = 2) -> list[list[str]]:
     """The Chinese wordings of each idea of an English question: classical terms of art ('lesser yin' → 少阴)
     and the glossary read backwards ('tidal fever' → 潮热), the longest phrase winning where two overlap (so
     'tidal fever' is not read as 'fever'), a term of art winning a tie; in the question's order."""
+    return longest_first(_english_spans(query, per_phrase)[1])
+
+
+def english_unread(query: str) -> list[str]:
+    """The content words of an English question that neither the classical terms nor the glossary read as
+    Chinese ('iphone', 'password'): the search can match them by meaning only, and says so."""
+    raw, spans = _english_spans(query)
+    read = {i for s, e, *_ in spans for i in range(s, e)}
+    return list(dict.fromkeys(w for i, w in enumerate(raw) if i not in read and w not in _EN_STOP and len(w) > 2))
+
+
+def _english_spans(query: str, per_phrase: int = 2) -> tuple[list[str], list[tuple[int, int, int, list[str]]]]:
+    """The question's words, and every (start, end, rank, Chinese) span the terms of art and the glossary read."""
     from tcm.retrieval.lexical import stem
 
     raw = re.findall(r"[a-z]+", query.lower())
@@ -104,7 +118,7 @@ def english_groups(query: str, per_phrase: int = 2) -> list[list[str]]:
             zh = inv.get(" ".join(words[j] for j in content[a : a + n]))
             if zh:
                 spans.append((content[a], content[a + n - 1] + 1, 1, zh[:per_phrase]))
-    return longest_first(spans)
+    return raw, spans
 
 
 def english_terms(query: str, per_phrase: int = 2) -> list[str]:
@@ -143,6 +157,7 @@ class ClassicsSearcher:
         if not self.books:
             raise ClassicsError("the classical library is empty: run `tcm classics import`")
         self.titles = {b["title"]: b["book_id"] for b in self.books}
+        self.authors = AuthorIndex(self.books)
         self._tok = None
         self._dense = None
         self._emb = None
@@ -191,7 +206,8 @@ class ClassicsSearcher:
             return self._dense or None
 
     def named_books(self, query: str) -> list[str]:
-        """Book ids the query names: 《伤寒论》, 伤寒论, 金匮, Shang Han Lun, Golden Cabinet …"""
+        """Book ids the query names: 《伤寒论》, 伤寒论, 金匮, Shang Han Lun, Golden Cabinet …, and the books of
+        the physicians it names (仲景 → 伤寒论 and 金匮要略方论)."""
         found: list[str] = []
         norm = normalise(query)
         for title, bid in sorted(self.titles.items(), key=lambda kv: -len(kv[0])):
@@ -204,16 +220,20 @@ class ClassicsSearcher:
         for alias, title in sorted(BOOKS_EN.items(), key=lambda kv: -len(kv[0])):
             if re.search(rf"\b{alias}\b", low) and title in self.titles and self.titles[title] not in found:
                 found.append(self.titles[title])
+        for _, p in self.authors.named(query):
+            found += [b for b in self.authors.books_of(p) if b not in found]
         return found
 
-    def _names(self, query: str) -> tuple[list[str], list[str]]:
-        """(graph ids of the formulas and herbs the query names, their Chinese names), in any language."""
+    def _names(self, query: str) -> tuple[list[str], list[str], list[str]]:
+        """(graph ids of the formulas and herbs the query names, their Chinese names, the words naming them), in
+        any language."""
         from tcm.names import default_resolver
 
         herbs, _drugs, others = default_resolver().scan_all(query)
         formulas = [f"formula:{v}" for kind, v, _ in others if kind == "formula"] + [f"herb:{h.name_zh}" for h in herbs]
         names = [v for kind, v, _ in others if kind == "formula"] + [h.name_zh for h in herbs]
-        return formulas, names
+        written = [w for kind, _, w in others if kind == "formula"] + [h.written for h in herbs]
+        return formulas, names, written
 
     # ------------------------------------------------------------------ search
     def search(self, query: str, k: int = 10, dense: bool = True) -> ClassicSearchResult:
@@ -228,22 +248,39 @@ class ClassicsSearcher:
         if not 1 <= k <= 200:
             raise ClassicsError("k must be between 1 and 200")
         books = self.named_books(query)
-        formulas, names = self._names(query)
+        formulas, names, written = self._names(query)
         zh = " ".join(normalise(r) for r in _CJK_RUN.findall(_CLAUSE_ZH.sub(" ", query)))
         for bid in books:  # the book's own name is not content
             zh = zh.replace(self.lib.book(bid)["title"], " ")
         for alias in ALIASES:
             zh = zh.replace(alias, " ")
+        people = self.authors.named(query)  # a physician's name is not content either: commentaries repeat 仲景
+        for words, _ in people:
+            zh = zh.replace(words, " ")
         zh = modern_form(zh)
         english = bool(re.search(r"[A-Za-z]{3,}", query))
         en_query = query
         for alias in BOOKS_EN:  # an English book title is not content either ('difficult issues')
             en_query = re.sub(rf"\b{alias}\b", " ", en_query, flags=re.I)
+        for words, _ in people:
+            en_query = re.sub(rf"\b{words.replace(' ', '[ -]?')}(?:['’]s)?\b", " ", en_query, flags=re.I)
         en_groups = [[normalise(t) for t in g] for g in english_groups(en_query)] if english else []
         phrases = [(normalise(k), [normalise(a) for a in alts]) for k, alts in modern_phrases(zh)]
         phrases += _sign_phrases(zh) + [(normalise(n), []) for n in names]
         concepts = cpt.split_query(zh, phrases) + [cpt.Concept(tuple(g)) for g in en_groups if g]
         concepts += [cpt.Concept((normalise(n),)) for n in names if normalise(n) not in zh]
+        clause = _CLAUSE_ZH.search(query) or _CLAUSE_EN.search(query)
+        n_passages = max(1, sum(b["passages"] or 0 for b in self.books))
+        weighted = cpt.weigh(concepts, self.lib.doc_freq({g for c in concepts for g in c.grams()}), n_passages)
+        named = set(re.findall(r"[a-z]+", " ".join(written).lower()))  # 'Cinnamon Twig Decoction': read as 桂枝汤
+        unread = [w for w in english_unread(en_query) if w not in named] if english else []
+        note = (f"Read by meaning only, with no Chinese for: {', '.join(unread[:8])}." if unread else "")
+        if not (weighted or books or formulas or clause):
+            # nothing of the query is in the library: the nearest vectors would be shown as if they matched
+            return ClassicSearchResult(query=query, note=(
+                f"No passage matches: none of the query's words (nor their classical equivalents) occurs in the "
+                f"{len(self.books)} imported books, and "
+                "it names no book, physician, formula, herb or clause." + (f" {note}" if note else "")))
         runs = list(dict.fromkeys(f for c in concepts for f in c.forms if len(f) > 1)) or zh.split()
         terms = [t for r in runs for t in passage_tokens(self.tok, r).split()]
         # candidates from every signal, then one additive score (see WEIGHTS): coverage of the query's
@@ -277,7 +314,6 @@ class ClassicsSearcher:
         for section, b in entries:  # every passage under the heading is a candidate, not only those the signals found
             for p in self.lib.section_pids(b, section):
                 feats.setdefault(p, {})
-        clause = _CLAUSE_ZH.search(query) or _CLAUSE_EN.search(query)
         if clause:
             n = _cn_int(clause.group(1))
             target = books or [self.titles[t] for t in ("伤寒论",) if t in self.titles]
@@ -302,8 +338,6 @@ class ClassicsSearcher:
             for p, sc in sims.items():
                 put(p, "dense", max(0.0, sc) / hi if hi > 0 else 0.0)
         bookset = set(books)
-        n_passages = max(1, sum(b["passages"] or 0 for b in self.books))
-        weighted = cpt.weigh(concepts, self.lib.doc_freq({g for c in concepts for g in c.grams()}), n_passages)
         for p, f in feats.items():
             r = rows.get(p, {})
             f["cover"] = cpt.coverage(weighted, normalise(r["text"])) if r else 0.0
@@ -335,7 +369,7 @@ class ClassicsSearcher:
                 continue
             hits.append(_hit(r, score, ents.get(int(p), [])))
         return ClassicSearchResult(query=query, terms=list(dict.fromkeys(terms))[:40],
-                                   books=[self.lib.book(b)["title"] for b in books], hits=hits)
+                                   books=[self.lib.book(b)["title"] for b in books], hits=hits, note=note)
 
     def formula_clauses(self, formula: str, limit: int = 5) -> list[ClassicHit]:
         """The passages a formula comes from (its composition clause first), then those that prescribe it."""

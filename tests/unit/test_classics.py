@@ -510,8 +510,8 @@ def test_cli_classic_search_and_missing_library(in_library, tmp_path):
     assert len(r.stderr.strip().splitlines()) == 1 and "tcm classics import" in r.stderr
 
 
-def _book(title: str, year: str, sections: dict[str, str]) -> str:
-    head = f"<篇名>{title}\n书名：{title}\n作者：某乙\n朝代：某朝\n年份：{year}\n\n<目录>\n"
+def _book(title: str, year: str, sections: dict[str, str], author: str = "某乙") -> str:
+    head = f"<篇名>{title}\n书名：{title}\n作者：{author}\n朝代：某朝\n年份：{year}\n\n<目录>\n"
     return (head + "".join(f"\n<篇名>{name}\n\n属性：{body}\n" for name, body in sections.items())).replace(
         "\n", "  \n")
 
@@ -581,3 +581,66 @@ def test_a_question_about_one_herb_lifts_its_monograph(tmp_path, monkeypatch):
     assert s.search("三七散为什么是军中治金疮的要药", k=1).hits[0].book == "医案书"
     monkeypatch.setattr(S, "HERB_ENTRY", 0.0)
     assert s.search("三七为什么是军中治金疮的要药", k=1).hits[0].book == "医案书"
+
+
+def test_physicians_are_read_by_any_of_their_names():
+    from tcm.classics.authors import AuthorIndex, author_name
+
+    authors = ["张仲景", "陈念祖", "陈修园", "吴谦等", "佚名"]
+    books = [{"book_id": str(i), "author": a} for i, a in enumerate(authors, 1)]
+    ix = AuthorIndex(books)
+    assert (author_name("吴谦等"), author_name("王冰次"), author_name("佚名")) == ("吴谦", "王冰", "")
+
+    def named(q):
+        return [(w, sorted(ix.books_of(p))) for w, p in ix.named(q)]
+
+    assert named("仲景用什么方") == [("仲景", ["1"])]
+    assert named("陈修园怎么说") == [("陈修园", ["2", "3"])]  # one physician under his name and his courtesy name
+    assert named("What does Zhang Zhongjing prescribe?") == [("zhang zhongjing", ["1"])]
+    assert named("Chen Xiuyuan's view") == [("chen xiuyuan", ["2", "3"])]
+    assert named("吴谦论") == [("吴谦", ["4"])]  # an author the table lacks, from the library's own record
+    assert named("生白术三钱") == named("东垣用什么方") == []  # 薛生白 is not named by 生白; 东垣 wrote no book here
+
+
+def test_a_named_physician_s_books_rank_first(tmp_path):
+    """"仲景用什么方" asks for 张仲景's own text: his book ranks above a later one that says the same in more
+    words, and his name is not searched for as content (a commentary repeating 仲景 is not lifted by it)."""
+    from tcm.classics.importer import import_library
+    from tcm.classics.search import ClassicsSearcher
+
+    books = tmp_path / "books"
+    books.mkdir()
+    (books / "950-古书.txt").write_text(_book("古书", "公元219年", {"劳复篇": "大病差后，劳复者，某某汤主之。"},
+                                              author="张仲景"), encoding="utf-8")
+    later = {f"论{i}": f"后人论曰：大病差后劳复，用某某汤。第{i}说。" for i in range(3)}
+    later |= {f"杂论{i}": f"杂病第{i}，头痛发热，恶寒无汗，脉浮而紧。" for i in range(30)}  # the library's other words
+    (books / "951-后书.txt").write_text(_book("后书", "公元1800年", later, author="某丙"), encoding="utf-8")
+    import_library(books, embedder="hash", data_dir=tmp_path)
+    s = ClassicsSearcher(tmp_path / "classics")
+    assert s.search("大病差后劳复用什么汤", k=1).hits[0].book == "后书"  # more of the words, no author named
+    for q in ("仲景说大病差后劳复用什么汤", "Zhang Zhongjing: relapse from overwork after a major illness"):
+        r = s.search(q, k=3)
+        assert r.books == ["古书"] and r.hits[0].book == "古书", q
+        assert "仲景" not in r.terms and not any(t in ("zhang", "zhongjing") for t in r.terms)
+
+
+def test_a_query_nothing_of_which_is_in_the_library_gets_no_hits_and_says_so(tmp_path):
+    """Nearest vectors are not evidence: a query none of whose words (nor their classical equivalents) the library
+    holds, naming no book, physician, formula or clause, gets no passages and a note saying why; English words
+    read by meaning only are named."""
+    from tcm.classics.importer import import_library
+    from tcm.classics.search import ClassicsSearcher
+
+    import_library(write_books(tmp_path / "books"), embedder="hash", data_dir=tmp_path)
+    s = ClassicsSearcher(tmp_path / "classics")
+    for q in ("如何申请签证", "reset my iphone password"):
+        r = s.search(q, k=5)
+        assert r.hits == [] and r.note.startswith("No passage matches"), q
+    assert "iphone, password" in s.search("reset my iphone password").note
+    r = s.search("headache and aversion to cold, iphone", k=3)  # 头痛, 恶寒: read; 'iphone' is named as not read
+    assert r.hits[0].clause == 1 and r.note == "Read by meaning only, with no Chinese for: iphone."
+    assert s.search("头痛而恶寒", k=1).note == "" and s.search("试验论", k=1).hits  # a named book is enough
+    env = {**os.environ, "TCM_DATA_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1"}
+    r = subprocess.run([sys.executable, "-m", "tcm.cli", "search", "如何申请签证", "--type", "classic"],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0 and r.stdout.startswith("(No passage matches") and "(nothing found)" in r.stdout
