@@ -26,6 +26,7 @@ from tcm.types import ClassicHit, ClassicSearchResult
 _FETCH = 200  # candidates per signal: at 1.2M passages a clause is quoted in dozens of commentaries
 WEIGHTS = {"cover": 1.0, "bm25": 0.3, "dense": 0.3, "link": 0.5, "entry": 1.5, "clause": 3.0, "book": 0.3, "canon": 0.2}
 HERB_ENTRY = 0.25  # a herb's monograph, when a question names that herb alone (a formula's entry counts 1)
+DICT_PRIOR = 0.5  # an everyday English word read through the general dictionary counts half a term of art
 ZH_DENSE = 0.33  # the dense weight's share for a Chinese query (see _search)
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _NUMBER = re.compile(r"^\s*(?:\d{1,4}[．.]|[一二三四五六七八九十百]{1,5}、)\s*")  # a clause's own number
@@ -56,6 +57,11 @@ _EN_STOP = frozenset(
     "a an and are as at be by does do for from has have how in into is it its of on or that the this to with which "
     "what when where who whom why say says said book classic text passage clause treat treats treated patient "
     "someone person one according".split())
+
+#: Words that carry no idea of their own: not named as unread when the library has nothing for them.
+_EN_PLAIN = frozenset(
+    "some then again also very more most much many can could would should will may might there their them they his "
+    "her him she its our your you we me any all been being were was had get got just".split())
 
 
 def citation(book: str, section: str, clause: int | None, part: str = "") -> str:
@@ -93,15 +99,13 @@ def english_groups(query: str, per_phrase: int = 2) -> list[list[str]]:
     """The Chinese wordings of each idea of an English question: classical terms of art ('lesser yin' → 少阴)
     and the glossary read backwards ('tidal fever' → 潮热), the longest phrase winning where two overlap (so
     'tidal fever' is not read as 'fever'), a term of art winning a tie; in the question's order."""
-    return longest_first(_english_spans(query, per_phrase)[1])
+    return [alts for _s, _e, alts in english_reading(query, per_phrase)[1]]
 
 
-def english_unread(query: str) -> list[str]:
-    """The content words of an English question that neither the classical terms nor the glossary read as
-    Chinese ('iphone', 'password'): the search can match them by meaning only, and says so."""
-    raw, spans = _english_spans(query)
-    read = {i for s, e, *_ in spans for i in range(s, e)}
-    return list(dict.fromkeys(w for i, w in enumerate(raw) if i not in read and w not in _EN_STOP and len(w) > 2))
+def english_reading(query: str, per_phrase: int = 2) -> tuple[list[str], list[tuple[int, int, list[str]]]]:
+    """The question's words, and the (start, end, Chinese) spans read from them (see english_groups)."""
+    raw, spans = _english_spans(query, per_phrase)
+    return raw, longest_first([(s, e, rank, (s, e, alts)) for s, e, rank, alts in spans])
 
 
 def _english_spans(query: str, per_phrase: int = 2) -> tuple[list[str], list[tuple[int, int, int, list[str]]]]:
@@ -264,24 +268,46 @@ class ClassicsSearcher:
             en_query = re.sub(rf"\b{alias}\b", " ", en_query, flags=re.I)
         for words, _ in people:
             en_query = re.sub(rf"\b{words.replace(' ', '[ -]?')}(?:['’]s)?\b", " ", en_query, flags=re.I)
-        en_groups = [[normalise(t) for t in g] for g in english_groups(en_query)] if english else []
+        words, spans = english_reading(en_query) if english else ([], [])
+        # each English idea as (the words it reads, its concept); a person or formula the name layer read is not
+        # content ('Cinnamon Twig Decoction' is 桂枝汤)
+        named = set(re.findall(r"[a-z]+", " ".join(written).lower()))
+        en_read = [(range(s, e), cpt.Concept(tuple(normalise(t) for t in alts))) for s, e, alts in spans if alts]
+        content = [i for i, w in enumerate(words) if w not in _EN_STOP and len(w) > 2 and w not in named]
+        general = []
+        if DICT_PRIOR and content:
+            from tcm.classics.dictionary import chinese_for
+
+            general = [(range(i, i + 1), cpt.Concept(tuple(normalise(f) for f in forms), DICT_PRIOR))
+                       for i in content if (forms := chinese_for(words[i]))]
         phrases = [(normalise(k), [normalise(a) for a in alts]) for k, alts in modern_phrases(zh)]
         phrases += _sign_phrases(zh) + [(normalise(n), []) for n in names]
-        concepts = cpt.split_query(zh, phrases) + [cpt.Concept(tuple(g)) for g in en_groups if g]
+        concepts = cpt.split_query(zh, phrases) + [c for _, c in en_read]
         concepts += [cpt.Concept((normalise(n),)) for n in names if normalise(n) not in zh]
         clause = _CLAUSE_ZH.search(query) or _CLAUSE_EN.search(query)
         n_passages = max(1, sum(b["passages"] or 0 for b in self.books))
-        weighted = cpt.weigh(concepts, self.lib.doc_freq({g for c in concepts for g in c.grams()}), n_passages)
-        named = set(re.findall(r"[a-z]+", " ".join(written).lower()))  # 'Cinnamon Twig Decoction': read as 桂枝汤
-        unread = [w for w in english_unread(en_query) if w not in named] if english else []
-        note = (f"Read by meaning only, with no Chinese for: {', '.join(unread[:8])}." if unread else "")
-        if not (weighted or books or formulas or clause):
-            # nothing of the query is in the library: the nearest vectors would be shown as if they matched
+        freq = self.lib.doc_freq({g for c in concepts + [c for _, c in general] for g in c.grams()})
+        kept = {c for c, _ in cpt.weigh(concepts, freq, n_passages)}  # a reading the library never uses is dropped
+        # the general dictionary for the content words the glossary and the terms of art read into nothing the
+        # library uses ('thin' as a pulse, 细, where the passage says 瘦)
+        general = [(r, c) for r, c in general if not any(set(r) & set(r2) and c2 in kept for r2, c2 in en_read)]
+        en_read += general
+        concepts += [c for _, c in general]
+        weighted = cpt.weigh(concepts, freq, n_passages)
+        kept = {c for c, _ in weighted}
+        unread = list(dict.fromkeys(words[i] for i in content if words[i] not in _EN_PLAIN
+                                    and not any(i in r and c in kept for r, c in en_read)))
+        note = (f"Read by meaning only, with no Chinese the library uses for: {', '.join(unread[:8])}."
+                if unread else "")
+        guessed = {c for _, c in general}
+        if not (any(c not in guessed for c in kept) or books or formulas or clause):
+            # nothing of the query is in the library but what an everyday word's dictionary entry guesses ('recipe'
+            # → 方): the nearest passages would be shown as if they matched
             return ClassicSearchResult(query=query, note=(
                 f"No passage matches: none of the query's words (nor their classical equivalents) occurs in the "
-                f"{len(self.books)} imported books, and "
-                "it names no book, physician, formula, herb or clause." + (f" {note}" if note else "")))
-        runs = list(dict.fromkeys(f for c in concepts for f in c.forms if len(f) > 1)) or zh.split()
+                f"{len(self.books)} imported books, and it names no book, physician, formula, herb or clause."
+                + (f" {note}" if note else "")))
+        runs = list(dict.fromkeys(f for c, _ in weighted for f in c.forms if len(f) > 1)) or zh.split()
         terms = [t for r in runs for t in passage_tokens(self.tok, r).split()]
         # candidates from every signal, then one additive score (see WEIGHTS): coverage of the query's
         # bigrams is the backbone (BM25 alone prefers a short passage repeating one term over the clause

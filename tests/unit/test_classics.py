@@ -638,9 +638,40 @@ def test_a_query_nothing_of_which_is_in_the_library_gets_no_hits_and_says_so(tmp
         assert r.hits == [] and r.note.startswith("No passage matches"), q
     assert "iphone, password" in s.search("reset my iphone password").note
     r = s.search("headache and aversion to cold, iphone", k=3)  # 头痛, 恶寒: read; 'iphone' is named as not read
-    assert r.hits[0].clause == 1 and r.note == "Read by meaning only, with no Chinese for: iphone."
+    assert r.hits[0].clause == 1 and r.note == "Read by meaning only, with no Chinese the library uses for: iphone."
     assert s.search("头痛而恶寒", k=1).note == "" and s.search("试验论", k=1).hits  # a named book is enough
     env = {**os.environ, "TCM_DATA_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1"}
     r = subprocess.run([sys.executable, "-m", "tcm.cli", "search", "如何申请签证", "--type", "classic"],
                        capture_output=True, text=True, env=env, timeout=120)
     assert r.returncode == 0 and r.stdout.startswith("(No passage matches") and "(nothing found)" in r.stdout
+
+
+def test_everyday_english_words_are_read_through_the_general_dictionary(tmp_path, monkeypatch):
+    """'fat' and 'thin' are in no glossary of terms of art: CC-CEDICT read backwards gives 肥 and 瘦 among its
+    candidates, the library keeps the ones it uses, and the passage about growing fat and thin is found; the
+    words are no longer named as read by meaning only. A query read through that dictionary alone is a guess,
+    and gets no passages. The inverse is cached in the data directory."""
+    from tcm.classics import dictionary as D
+    from tcm.classics import search as S
+    from tcm.classics.importer import import_library
+
+    monkeypatch.setenv("TCM_DATA_DIR", str(tmp_path))
+    D._inverse.cache_clear()
+    assert "肥" in D.chinese_for("fat") and "瘦" in D.chinese_for("thin") and "耗" in D.chinese_for("consuming")
+    assert "门" in D.chinese_for("gates") and D.chinese_for("kubernetes") == ()
+    assert len(list((tmp_path / "cache").glob("cedict-inverse-*.json"))) == 1
+    books = tmp_path / "books"
+    books.mkdir()
+    sections = {f"杂论{i}": f"杂病第{i}，头痛发热，血气不和。" for i in range(30)}
+    sections["肥瘦论"] = "人之忽肥忽瘦者，血气有余不足也。"
+    (books / "950-某书.txt").write_text(_book("某书", "公元1249年", sections), encoding="utf-8")
+    import_library(books, embedder="hash", data_dir=tmp_path)
+    s = S.ClassicsSearcher(tmp_path / "classics")
+    q = "headache in people who grow fat and then thin"
+    r = s.search(q, k=1)
+    assert r.hits[0].section == "肥瘦论" and "fat" not in r.note and "thin" not in r.note
+    guess = s.search("grow fat and then thin", k=3)  # 肥, 瘦: the dictionary's guesses, and nothing else
+    assert guess.hits == [] and guess.note.startswith("No passage matches")
+    monkeypatch.setattr(S, "DICT_PRIOR", 0.0)
+    r = s.search(q, k=1)
+    assert r.hits[0].section != "肥瘦论" and "fat, thin" in r.note  # the glossary reads headache (头痛) alone
