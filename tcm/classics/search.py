@@ -327,10 +327,20 @@ class ClassicsSearcher:
                 for p, sc in lst:
                     put(p, "bm25", sc / top)
         if formulas:
-            for f in formulas:  # a formula's clauses; a herb's own entry (its monograph), at half the weight
+            # a formula's clauses (origin, or an indication at 0.7); a herb's own entry (its monograph), at half.
+            # Several formulas named: a passage counts their mean, so the clause naming both of "not 桂枝汤 but
+            # 麻杏石甘汤" ranks above those naming one
+            n_formulas = max(1, sum(f.startswith("formula:") for f in formulas))
+            link: dict[int, float] = {}
+            for f in formulas:
                 herb = f.startswith("herb:")
+                best: dict[int, float] = {}
                 for p, role in self.lib.links_of(f, ("origin",) if herb else ("origin", "indication"), 400):
-                    put(p, "link", (0.5 if herb else 1.0) * (1.0 if role == "origin" else 0.7))
+                    best[p] = max(best.get(p, 0.0), (0.5 if herb else 1.0) * (1.0 if role == "origin" else 0.7))
+                for p, v in best.items():
+                    link[p] = max(link.get(p, 0.0), v) if herb else link.get(p, 0.0) + v / n_formulas
+            for p, v in link.items():
+                put(p, "link", v)
         entries = {(n, b): 1.0 for f in formulas if f.startswith("formula:")
                    if (b := self.lib.entry_book(n := f.split(":", 1)[1]))}
         if len(formulas) == 1 and formulas[0].startswith("herb:") and not _FORMULA_WORD.search(query):

@@ -182,8 +182,8 @@ def _entries(corpus: Corpus) -> Iterator[tuple[str, str, int, tuple[str | None, 
         yield "drug", d.name_en, OTHER, (*d.brands, *d.aliases)
     for f in corpus.formulas:
         yield "formula", f.name_zh, OWN, (f.name_zh, f.name_zh_hant, f.pinyin, f.name_en)
-    for f in corpus.formulas:
-        yield "formula", f.name_zh, OTHER, tuple(f.aliases)
+    for f in corpus.formulas:  # an alias's pinyin too: 麻杏石甘汤 is asked for as 'Ma Xing Shi Gan Tang'
+        yield "formula", f.name_zh, OTHER, (*f.aliases, *(toneless_pinyin(a) for a in f.aliases))
     for kind, terms in (("syndrome", corpus.syndromes), ("disease", corpus.diseases)):
         names = [t.name_zh for t in terms]
         for t, hant in zip(terms, _each(to_traditional, names), strict=True):

@@ -38,7 +38,7 @@ _NOTES = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
 _DRUG_SEP = re.compile(r"[，,、;；\n\r/|+]+|\s+and\s+|\s*和\s*|\s*及\s*|\s*与\s*")
 _WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
 _MAX_CJK = 16  # longest Chinese name scanned for in free text (syndrome terms are long)
-_MAX_WORDS = 6  # longest romanised name, in words
+_MAX_WORDS = 12  # longest romanised name scanned for, in words
 _SCAN_KINDS = ("syndrome", "formula", "drug", "herb")  # a later kind wins a key shared in free text
 
 
@@ -78,7 +78,8 @@ class NameResolver:
         tables = self.index.tables
         # free-text scanning: later kinds win a shared key (a herb over a formula of the same name)
         self._scan = {k: (kind, v) for kind in _SCAN_KINDS for k, v in tables[kind].items()}
-        self._max_words = _MAX_WORDS
+        # the longest romanised key, in words: 'ma huang xing ren gan cao shi gao tang' has nine
+        self._max_words = min(_MAX_WORDS, max((k.count(" ") + 1 for k in self._scan if k.isascii()), default=1))
 
     # ------------------------------------------------------------------ single names
     def resolve(self, text: str, kind: str) -> tuple[str, ...]:

@@ -100,3 +100,13 @@ def test_free_text_scan(r):
     herbs, drugs = r.scan("我在吃华法林，可以喝丹参 30g 吗？Also on Plavix; is dong quai OK?")
     assert [(h.name_zh, h.dose_g) for h in herbs] == [("丹参", 30.0), ("当归", None)]
     assert [d.name_en for d in drugs] == ["warfarin", "clopidogrel"]
+
+
+def test_formulas_in_free_text_by_alias_pinyin_and_long_romanised_names(r):
+    """'Ma Xing Shi Gan Tang' is the pinyin of an alias (麻杏石甘汤), not of the canonical name; the canonical pinyin
+    and the English name run to nine and seven words, past the six words the scan once tried."""
+    for text in ("not Gui Zhi Tang but Ma Xing Shi Gan Tang", "ma huang xing ren gan cao shi gao tang for wheezing",
+                 "Ephedra, Apricot Kernel, Licorice, and Gypsum Decoction", "用麻杏石甘汤"):
+        assert "麻黄杏仁甘草石膏汤" in [v for kind, v, _ in r.scan_all(text)[2] if kind == "formula"], text
+    both = r.scan_all("not Gui Zhi Tang but Ma Xing Shi Gan Tang")[2]
+    assert [v for _, v, _ in both] == ["桂枝汤", "麻黄杏仁甘草石膏汤"]
