@@ -265,8 +265,11 @@ def import_library(source: Path | None = None, books: Iterable[str] | None = Non
             report["embed_s"] = round(time.perf_counter() - t1, 1)
         report["counts"] = lib.counts()
         report["bytes"] = lib.size_bytes()
-        report["seconds"] = round(time.perf_counter() - t0, 1)
         lib.set_meta("version", str(time.time_ns()))
+        from tcm.classics.pinyin_names import index_for
+
+        index_for(lib)  # the formula names English questions give in pinyin, for this version (12 s at 1.2M passages)
+        report["seconds"] = round(time.perf_counter() - t0, 1)
         return report
     finally:
         lib.close()

@@ -253,6 +253,7 @@ class ClassicsSearcher:
             raise ClassicsError("k must be between 1 and 200")
         books = self.named_books(query)
         formulas, names, written = self._names(query)
+        pinyin_named: list[cpt.Concept] = []
         zh = " ".join(normalise(r) for r in _CJK_RUN.findall(_CLAUSE_ZH.sub(" ", query)))
         for bid in books:  # the book's own name is not content
             zh = zh.replace(self.lib.book(bid)["title"], " ")
@@ -268,6 +269,13 @@ class ClassicsSearcher:
             en_query = re.sub(rf"\b{alias}\b", " ", en_query, flags=re.I)
         for words, _ in people:
             en_query = re.sub(rf"\b{words.replace(' ', '[ -]?')}(?:['’]s)?\b", " ", en_query, flags=re.I)
+        if english:  # a formula named in pinyin that the graph lacks (Ge Gen Jia Ban Xia Tang → 葛根加半夏汤)
+            from tcm.classics.pinyin_names import index_for, named_in
+
+            for words, zh_names in named_in(en_query, index_for(self.lib)):
+                en_query = en_query.replace(words, " ")
+                written.append(words)
+                pinyin_named.append(cpt.Concept(tuple(dict.fromkeys(normalise(n) for n in zh_names))))
         words, spans = english_reading(en_query) if english else ([], [])
         # each English idea as (the words it reads, its concept); a person or formula the name layer read is not
         # content ('Cinnamon Twig Decoction' is 桂枝汤)
@@ -283,7 +291,7 @@ class ClassicsSearcher:
         phrases = [(normalise(k), [normalise(a) for a in alts]) for k, alts in modern_phrases(zh)]
         phrases += _sign_phrases(zh) + [(normalise(n), []) for n in names]
         concepts = cpt.split_query(zh, phrases) + [c for _, c in en_read]
-        concepts += [cpt.Concept((normalise(n),)) for n in names if normalise(n) not in zh]
+        concepts += [cpt.Concept((normalise(n),)) for n in names if normalise(n) not in zh] + pinyin_named
         clause = _CLAUSE_ZH.search(query) or _CLAUSE_EN.search(query)
         n_passages = max(1, sum(b["passages"] or 0 for b in self.books))
         freq = self.lib.doc_freq({g for c in concepts + [c for _, c in general] for g in c.grams()})

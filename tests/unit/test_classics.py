@@ -675,3 +675,28 @@ def test_everyday_english_words_are_read_through_the_general_dictionary(tmp_path
     monkeypatch.setattr(S, "DICT_PRIOR", 0.0)
     r = s.search(q, k=1)
     assert r.hits[0].section != "肥瘦论" and "fat, thin" in r.note  # the glossary reads headache (头痛) alone
+
+
+def test_a_formula_the_graph_lacks_is_found_by_its_pinyin(tmp_path):
+    """The library's own prescriptions (…X汤主之, 服X饮) give the formula names an English question may write in
+    pinyin; the index is built at import, beside the library, and a candidate that is no name is never matched."""
+    from tcm.classics import pinyin_names as P
+    from tcm.classics.importer import import_library
+    from tcm.classics.search import ClassicsSearcher
+
+    assert P.build(["太阳与阳明合病，不下利但呕者，葛根加半夏汤主之。", "非大剂清瘟败毒饮不可，须服清瘟败毒饮。"]) == {
+        "gegenjiabanxiatang": ["葛根加半夏汤"], "genjiabanxiatang": ["根加半夏汤"], "jiabanxiatang": ["加半夏汤"],
+        "banxiatang": ["半夏汤"], "qingwenbaiduyin": ["清瘟败毒饮"]}
+    books = tmp_path / "books"
+    books.mkdir()
+    clauses = "1．太阳与阳明合病，不下利但呕者，某某加某汤主之。\n2．太阳与阳明合病，必自下利，某某汤主之。\n"
+    clauses = clauses.replace("某某加某汤", "葛根加半夏汤").replace("某某汤", "葛根汤")
+    clauses += "".join(f"{i}．杂病第{i}，头痛发热，恶寒。\n" for i in range(3, 30))
+    (books / "950-某论.txt").write_text(_book("某论", "公元200年", {"辨太阳病": clauses}), encoding="utf-8")
+    import_library(books, embedder="hash", data_dir=tmp_path)
+    assert len(list((tmp_path / "classics").glob("formula-pinyin-*.json"))) == 1
+    s = ClassicsSearcher(tmp_path / "classics")
+    assert P.named_in("Ge Gen Jia Ban Xia Tang, or Ge Gen Tang?", P.index_for(s.lib)) == [
+        ("Ge Gen Jia Ban Xia Tang", ["葛根加半夏汤"]), ("Ge Gen Tang", ["葛根汤"])]
+    r = s.search("vomiting without diarrhea: Ge Gen Jia Ban Xia Tang", k=2)
+    assert r.hits[0].clause == 1 and "jia" not in r.note and "ban" not in r.note

@@ -1,0 +1,86 @@
+"""Formula names written in pinyin that the graph does not hold ("Ge Gen Jia Ban Xia Tang" → 葛根加半夏汤).
+
+English questions name the classics' formulas in pinyin. The name layer knows the graph's formulas; the
+classics name hundreds more (葛根加半夏汤, 升麻鳖甲汤, 清瘟败毒饮). Those names are read from the library's own text,
+where a formula is prescribed: every ending of the characters before 主之 or 方 ("…葛根加半夏汤主之") that ends in
+汤, 丸, 散, 饮, 丹 or 膏 is a candidate, and so is a name after 宜, 与, 用 or 服 (服清瘟败毒饮), each indexed by its
+toneless pinyin without spaces. A question's words are looked up the same way, longest run first, so a
+candidate that is no formula (太阳病桂枝汤) is never asked for. The index is built when the library is imported
+and kept beside it, one per library version.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+_PRESCRIBED = re.compile(r"([\u4e00-\u9fff]{2,16}?[汤丸散饮丹膏])(?:主之|方)")
+_GIVEN = re.compile(r"(?:宜|与|用|服)([\u4e00-\u9fff]{1,12}?[汤丸散饮丹膏])")
+_SUFFIXES = ("tang", "wan", "san", "yin", "dan", "gao")
+MAX_CHARS = 12
+
+
+def build(texts) -> dict[str, list[str]]:
+    """Compact toneless pinyin → the formula names the texts prescribe that read so."""
+    from pypinyin import lazy_pinyin
+
+    names: set[str] = set()
+    for text in texts:
+        for m in _PRESCRIBED.finditer(text):
+            run = m.group(1)
+            names.update(run[i:] for i in range(len(run) - 2) if len(run) - i <= MAX_CHARS)
+        names.update(m.group(1) for m in _GIVEN.finditer(text) if len(m.group(1)) >= 3)
+    out: dict[str, list[str]] = {}
+    for name in sorted(names):
+        out.setdefault("".join(lazy_pinyin(name)), []).append(name)
+    return out
+
+
+def index_for(lib) -> dict[str, list[str]]:
+    """The library's index, read from its cache file or built from its passages (and cached)."""
+    key = (str(lib.root), lib.get_meta("version") or "0")
+    if key not in _INDEXES:
+        _INDEXES[key] = _load_or_build(lib, lib.root / f"formula-pinyin-{key[1]}.json")
+    return _INDEXES[key]
+
+
+_INDEXES: dict[tuple[str, str], dict[str, list[str]]] = {}
+
+
+def _load_or_build(lib, path) -> dict[str, list[str]]:
+    if path.exists():
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+    rows = lib.db.execute("SELECT text FROM passages")  # pinyin reads traditional characters too: no normalising
+    index = build(r[0] for r in rows)
+    try:
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(index, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)
+        for old in path.parent.glob("formula-pinyin-*.json"):  # earlier versions of the library
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only library: built again in the next process
+    return index
+
+
+def named_in(query: str, index: dict[str, list[str]]) -> list[tuple[str, list[str]]]:
+    """(the words as written, the Chinese names) for each pinyin formula name in an English question."""
+    words = list(re.finditer(r"[a-z]+", query.lower()))
+    out: list[tuple[str, list[str]]] = []
+    end = len(words)
+    k = end - 1
+    while k >= 0:
+        if words[k].group(0) in _SUFFIXES:
+            for start in range(max(0, k - MAX_CHARS + 1), k):
+                key = "".join(w.group(0) for w in words[start : k + 1])
+                if key in index:
+                    out.append((query[words[start].start() : words[k].end()], index[key]))
+                    k = start
+                    break
+        k -= 1
+    return out[::-1]
