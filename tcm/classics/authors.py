@@ -13,7 +13,7 @@ A short name that is also an everyday word (又可, 生白, 嘉言) is left out:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from tcm.classics.parse import normalise
@@ -100,16 +100,21 @@ def physicians(authors: Iterable[str]) -> list[Physician]:
 
 
 class AuthorIndex:
-    """Which books of the library each physician wrote, and where a question names one."""
+    """Which books of the library each physician wrote, and where a question names one. A physician with no book
+    of his own may have a chapter in another's, titled with his name (《温热经纬》's 余师愚疫病篇, 叶香岩外感温热篇):
+    ``sections_by`` finds those books, asked only when such a physician is named."""
 
-    def __init__(self, books: list[dict]) -> None:
+    def __init__(self, books: list[dict], sections_by: Callable[[tuple[str, ...]], list[str]] | None = None) -> None:
         by_name: dict[str, list[str]] = {}
         for b in books:
             if name := author_name(b.get("author")):
                 by_name.setdefault(name, []).append(b["book_id"])
-        self.people = [p for p in physicians(b.get("author") or "" for b in books)
-                       if any(n in by_name for n in p.names)]
+        self.people = physicians(b.get("author") or "" for b in books)
         self._books = {p: [bid for n in p.names for bid in by_name.get(n, [])] for p in self.people}
+        if sections_by is None:
+            self.people = [p for p in self.people if self._books[p]]
+        self._sections_by = sections_by
+        self._scanned: set[Physician] = set()
         self._zh = sorted(((n, p) for p in self.people for n in p.names), key=lambda t: -len(t[0]))
         self._en: list[tuple[str, Physician]] | None = None  # pinyin, made on the first English question
 
@@ -119,22 +124,24 @@ class AuthorIndex:
         return self._en
 
     def named(self, query: str) -> list[tuple[str, Physician]]:
-        """(the words as written, the physician) for each physician the query names, Chinese or pinyin."""
+        """(the words as written, the physician) for each physician the query names, Chinese or pinyin, who has
+        books (or chapters) in the library; one who has none is left in the question as its words."""
         out: list[tuple[str, Physician]] = []
         rest = normalise(query)
         for name, p in self._zh:
             if name in rest:
                 out.append((name, p))
                 rest = rest.replace(name, " ")
-        if not re.search(r"[A-Za-z]{3}", query):
-            return out
-        low = re.sub(r"[-'’]", "", re.sub(r"['’]s\b", "", query.lower()))
-        for form, p in self._english():
-            m = re.search(rf"\b{form}\b", low)
-            if m and p not in {q for _, q in out}:
-                out.append((form, p))
-                low = low.replace(form, " ")
-        return out
+        if re.search(r"[A-Za-z]{3}", query):
+            low = re.sub(r"[-'’]", "", re.sub(r"['’]s\b", "", query.lower()))
+            for form, p in self._english():
+                if re.search(rf"\b{form}\b", low) and p not in {q for _, q in out}:
+                    out.append((form, p))
+                    low = low.replace(form, " ")
+        return [(w, p) for w, p in out if self.books_of(p)]
 
     def books_of(self, p: Physician) -> list[str]:
+        if not self._books.get(p) and self._sections_by is not None and p not in self._scanned:
+            self._scanned.add(p)
+            self._books[p] = self._sections_by(p.names)
         return self._books.get(p, [])

@@ -19,6 +19,8 @@ _PRESCRIBED = re.compile(r"([\u4e00-\u9fff]{2,16}?[汤丸散饮丹膏])(?:主之
 _GIVEN = re.compile(r"(?:宜|与|用|服)([\u4e00-\u9fff]{1,12}?[汤丸散饮丹膏])")
 _SUFFIXES = ("tang", "wan", "san", "yin", "dan", "gao")
 MAX_CHARS = 12
+#: Readings formula names use where pypinyin's everyday one differs: 枳术汤 is zhi zhu tang, 调胃承气汤 tiao wei …
+READINGS = {"术": "zhu", "调": "tiao", "藏": "zang", "蛤": "ge", "荷": "he", "薄": "bo", "露": "lu", "乐": "yue"}
 
 
 def build(texts) -> dict[str, list[str]]:
@@ -33,7 +35,9 @@ def build(texts) -> dict[str, list[str]]:
         names.update(m.group(1) for m in _GIVEN.finditer(text) if len(m.group(1)) >= 3)
     out: dict[str, list[str]] = {}
     for name in sorted(names):
-        out.setdefault("".join(lazy_pinyin(name)), []).append(name)
+        said = lazy_pinyin(name)
+        for key in {"".join(said), "".join(READINGS.get(c, r) for c, r in zip(name, said, strict=False))}:
+            out.setdefault(key, []).append(name)
     return out
 
 

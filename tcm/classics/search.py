@@ -161,7 +161,7 @@ class ClassicsSearcher:
         if not self.books:
             raise ClassicsError("the classical library is empty: run `tcm classics import`")
         self.titles = {b["title"]: b["book_id"] for b in self.books}
-        self.authors = AuthorIndex(self.books)
+        self.authors = AuthorIndex(self.books, self.lib.books_with_sections_titled)
         self._tok = None
         self._dense = None
         self._emb = None

@@ -204,6 +204,15 @@ class Library:
             args.append(section_no)
         return [r[0] for r in self.db.execute(q + " ORDER BY seq", args)]
 
+    def books_with_sections_titled(self, names: Iterable[str]) -> list[str]:
+        """Books with a section whose title starts with one of ``names`` (余师愚疫病篇 for 余师愚): one scan."""
+        names = [n for n in names if len(n) >= 2]
+        if not names:
+            return []
+        where = " OR ".join("section LIKE ?" for _ in names)
+        rows = self.db.execute(f"SELECT DISTINCT book_id FROM passages WHERE {where}", [f"{n}%" for n in names])
+        return sorted(r[0] for r in rows)
+
     def doc_freq(self, terms: Iterable[str]) -> dict[str, int]:
         """How many passages hold each token (FTS5's own vocabulary; a token it never saw is absent)."""
         terms = list(dict.fromkeys(t for t in terms if t))

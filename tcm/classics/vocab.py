@@ -204,6 +204,14 @@ sole=足下|足心; soles of the feet=足下|足心; back transport=背俞; back
 ghost gate=鬼门;
 clean bowel=净府; mild=微; slight=微; slightly=微; beating=搏; is called=谓之; added to=加于;
 incurable=不治|死; untreatable=不治|死; fatal=死; death=死; die=死; dream=梦; heaven=天
+alarm point=募; mu point=募; front mu=募; front alarm=募; shu point=俞|输; transport point=俞|输; well point=井;
+spring point=荥; stream point=输|俞; river point=经; sea point=合; source point=原; connecting point=络; luo point=络;
+cleft point=郄; xi cleft=郄; chronic asthma=喘家; asthmatic=喘家|喘; asthma=喘; strangury=淋; habitual drinker=酒客;
+drinker=酒客; alcoholic=酒客; blood loss=亡血; lose blood=亡血; lard=猪膏|猪脂; sneeze=嚏; sneezing=嚏;
+hold breath=闭气|引息; startle=惊; mass=积|癥|块; plate=盘; water rheum=水饮; plum pit=梅核;
+bi syndrome=痹; consumptive thirst=消渴; emaciation=羸瘦|消瘦;
+deficiency vexation=虚烦; yin fire=阴火; center qi=中气; middle qi=中气; prolapse=脱; wind stroke=中风;
+blood stasis=瘀血; static blood=瘀血; withdrawal=癫; macule=斑; papule=疹
 """
 
 

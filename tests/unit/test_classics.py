@@ -600,6 +600,11 @@ def test_physicians_are_read_by_any_of_their_names():
     assert named("Chen Xiuyuan's view") == [("chen xiuyuan", ["2", "3"])]
     assert named("吴谦论") == [("吴谦", ["4"])]  # an author the table lacks, from the library's own record
     assert named("生白术三钱") == named("东垣用什么方") == []  # 薛生白 is not named by 生白; 东垣 wrote no book here
+    asked = []
+    ix = AuthorIndex(books, sections_by=lambda names: asked.append(names) or (["9"] if "余师愚" in names else []))
+    assert [(w, ix.books_of(p)) for w, p in ix.named("余师愚论疫疹")] == [("余师愚", ["9"])]  # 余师愚疫病篇 in a book
+    assert ix.named("Yu Shiyu on epidemic rashes")[0][0] == "yu shiyu" and len(asked) == 1  # asked once
+    assert ix.named("东垣用什么方") == [] and len(asked) == 2
 
 
 def test_a_named_physician_s_books_rank_first(tmp_path):
@@ -700,3 +705,18 @@ def test_a_formula_the_graph_lacks_is_found_by_its_pinyin(tmp_path):
         ("Ge Gen Jia Ban Xia Tang", ["葛根加半夏汤"]), ("Ge Gen Tang", ["葛根汤"])]
     r = s.search("vomiting without diarrhea: Ge Gen Jia Ban Xia Tang", k=2)
     assert r.hits[0].clause == 1 and "jia" not in r.note and "ban" not in r.note
+
+
+def test_the_evaluation_queries_are_well_formed():
+    """Unique ids (a later round once reused an earlier round's letter), three kinds in equal thirds from round 6,
+    a query on every item but the quotes (drawn from the library when the evaluation runs)."""
+    from collections import Counter
+
+    from tcm.evals.classics import load_queries
+
+    items = load_queries()
+    assert len(items) == 600 and len({d["id"] for d in items}) == 600
+    assert all(("query" in d) == (d["kind"] != "quote") and d["kind"] in ("quote", "paraphrase", "english")
+               for d in items)
+    by_round = Counter((d.get("round"), d["kind"]) for d in items)
+    assert all(by_round[(r, k)] == 20 for r in range(6, 13) for k in ("quote", "paraphrase", "english"))
