@@ -315,6 +315,18 @@ class ClassicsSearcher:
                 f"No passage matches: none of the query's words (nor their classical equivalents) occurs in the "
                 f"{len(self.books)} imported books, and it names no book, physician, formula, herb or clause."
                 + (f" {note}" if note else "")))
+        titles = [self.lib.book(b)["title"] for b in books]
+        if not (any(c not in guessed for c in kept) or formulas or clause):
+            # only a book or a physician is named ("仲景", "伤寒论"): each book's opening passages, in order, rather
+            # than the nearest vectors anywhere
+            per_book = max(1, k // len(books))
+            pids = [p for b in books for p in self.lib.first_pids(b, per_book)][:k]
+            rows = self.lib.passages(pids)
+            ents = self.lib.entities_of(pids)
+            return ClassicSearchResult(query=query, books=titles, hits=[
+                _hit(rows[p], 0.0, ents.get(p, [])) for p in pids if p in rows], note=(
+                f"The query names {'、'.join(f'《{t}》' for t in titles)} and nothing else to search for: the "
+                "opening passages follow." + (f" {note}" if note else "")))
         runs = list(dict.fromkeys(f for c, _ in weighted for f in c.forms if len(f) > 1)) or zh.split()
         terms = [t for r in runs for t in passage_tokens(self.tok, r).split()]
         # candidates from every signal, then one additive score (see WEIGHTS): coverage of the query's
@@ -412,8 +424,8 @@ class ClassicsSearcher:
             if r is None:
                 continue
             hits.append(_hit(r, score, ents.get(int(p), [])))
-        return ClassicSearchResult(query=query, terms=list(dict.fromkeys(terms))[:40],
-                                   books=[self.lib.book(b)["title"] for b in books], hits=hits, note=note)
+        return ClassicSearchResult(query=query, terms=list(dict.fromkeys(terms))[:40], books=titles, hits=hits,
+                                   note=note)
 
     def formula_clauses(self, formula: str, limit: int = 5) -> list[ClassicHit]:
         """The passages a formula comes from (its composition clause first), then those that prescribe it."""

@@ -261,6 +261,10 @@ class Library:
         first = min(rows, key=lambda r: (work_year(r[3], r[1]), r[0]))[0]
         return first if any(r[0] == first and r[2] for r in rows) else None
 
+    def first_pids(self, book_id: str, limit: int) -> list[int]:
+        return [r[0] for r in self.db.execute("SELECT pid FROM passages WHERE book_id=? ORDER BY seq LIMIT ?",
+                                              (book_id, limit))]
+
     def section_pids(self, book_id: str, section: str, limit: int = 200) -> list[int]:
         return [r[0] for r in self.db.execute("SELECT pid FROM passages WHERE book_id=? AND section=? ORDER BY seq "
                                               "LIMIT ?", (book_id, section, limit))]

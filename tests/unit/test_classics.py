@@ -644,7 +644,9 @@ def test_a_query_nothing_of_which_is_in_the_library_gets_no_hits_and_says_so(tmp
     assert "iphone, password" in s.search("reset my iphone password").note
     r = s.search("headache and aversion to cold, iphone", k=3)  # 头痛, 恶寒: read; 'iphone' is named as not read
     assert r.hits[0].clause == 1 and r.note == "Read by meaning only, with no Chinese the library uses for: iphone."
-    assert s.search("头痛而恶寒", k=1).note == "" and s.search("试验论", k=1).hits  # a named book is enough
+    assert s.search("头痛而恶寒", k=1).note == ""
+    only = s.search("《试验论》", k=2)  # a named book and nothing else: its opening passages, said so
+    assert [h.clause for h in only.hits] == [1, 2] and only.note.startswith("The query names 《试验论》 and nothing")
     env = {**os.environ, "TCM_DATA_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1"}
     r = subprocess.run([sys.executable, "-m", "tcm.cli", "search", "如何申请签证", "--type", "classic"],
                        capture_output=True, text=True, env=env, timeout=120)
@@ -715,8 +717,8 @@ def test_the_evaluation_queries_are_well_formed():
     from tcm.evals.classics import load_queries
 
     items = load_queries()
-    assert len(items) == 600 and len({d["id"] for d in items}) == 600
+    assert len(items) == 660 and len({d["id"] for d in items}) == 660
     assert all(("query" in d) == (d["kind"] != "quote") and d["kind"] in ("quote", "paraphrase", "english")
                for d in items)
     by_round = Counter((d.get("round"), d["kind"]) for d in items)
-    assert all(by_round[(r, k)] == 20 for r in range(6, 13) for k in ("quote", "paraphrase", "english"))
+    assert all(by_round[(r, k)] == 20 for r in range(6, 14) for k in ("quote", "paraphrase", "english"))
