@@ -7,8 +7,8 @@ evaluation runs), ``paraphrase`` (modern Chinese, written by the project), and `
 referenced clause of the right book (and chapter, for 《金匮要略》, whose clauses restart each
 chapter; ``"occurrence": k`` picks the k-th place where a section repeats a clause number, as 《温病条辨》 does
 across 上焦, 中焦 and 下焦), or the referenced passage of a section, or any passage of a referenced section.
-Items carry the ``"round"`` they were written in (2 to 13; round 1 has none): each round was written
-before the search saw it (rounds 6 to 13 by a helper that read only the library) and is reported apart, so
+Items carry the ``"round"`` they were written in (2 to 14; round 1 has none): each round was written
+before the search saw it (rounds 6 to 14 by a helper that read only the library) and is reported apart, so
 its first score (kept in the README) is a held-out figure.
 
     python -m tcm.evals.classics            # or: tcm eval --suite classics

@@ -717,8 +717,8 @@ def test_the_evaluation_queries_are_well_formed():
     from tcm.evals.classics import load_queries
 
     items = load_queries()
-    assert len(items) == 660 and len({d["id"] for d in items}) == 660
+    assert len(items) == 720 and len({d["id"] for d in items}) == 720
     assert all(("query" in d) == (d["kind"] != "quote") and d["kind"] in ("quote", "paraphrase", "english")
                for d in items)
     by_round = Counter((d.get("round"), d["kind"]) for d in items)
-    assert all(by_round[(r, k)] == 20 for r in range(6, 14) for k in ("quote", "paraphrase", "english"))
+    assert all(by_round[(r, k)] == 20 for r in range(6, 15) for k in ("quote", "paraphrase", "english"))
