@@ -239,6 +239,27 @@ class ClassicsSearcher:
         written = [w for kind, _, w in others if kind == "formula"] + [h.written for h in herbs]
         return formulas, names, written
 
+    def _read_english(self, en_query: str, written: list[str]) -> tuple[list[str], list[int], list, list, list]:
+        """An English question's words, the indices of its content words, and its ideas: (words read, concept) from
+        the glossary and terms of art, the same from the general dictionary for every content word (the caller keeps
+        those where the first reading found nothing), and the formulas it names in pinyin that the graph lacks
+        (Ge Gen Jia Ban Xia Tang → 葛根加半夏汤). Words the name layer read (``written``) are not content."""
+        from tcm.classics.dictionary import chinese_for
+        from tcm.classics.pinyin_names import index_for, named_in
+
+        pinyin_named = []
+        for words, zh_names in named_in(en_query, index_for(self.lib)):
+            en_query = en_query.replace(words, " ")
+            written = [*written, words]
+            pinyin_named.append(cpt.Concept(tuple(dict.fromkeys(normalise(n) for n in zh_names))))
+        words, spans = english_reading(en_query)
+        named = set(re.findall(r"[a-z]+", " ".join(written).lower()))  # 'Cinnamon Twig Decoction' is 桂枝汤
+        en_read = [(range(s, e), cpt.Concept(tuple(normalise(t) for t in alts))) for s, e, alts in spans if alts]
+        content = [i for i, w in enumerate(words) if w not in _EN_STOP and len(w) > 2 and w not in named]
+        general = [(range(i, i + 1), cpt.Concept(tuple(normalise(f) for f in forms), DICT_PRIOR))
+                   for i in content if DICT_PRIOR and (forms := chinese_for(words[i]))]
+        return words, content, en_read, general, pinyin_named
+
     # ------------------------------------------------------------------ search
     def search(self, query: str, k: int = 10, dense: bool = True) -> ClassicSearchResult:
         """The passages best matching ``query``, best first (one search at a time: the app calls from threads)."""
@@ -253,7 +274,6 @@ class ClassicsSearcher:
             raise ClassicsError("k must be between 1 and 200")
         books = self.named_books(query)
         formulas, names, written = self._names(query)
-        pinyin_named: list[cpt.Concept] = []
         zh = " ".join(normalise(r) for r in _CJK_RUN.findall(_CLAUSE_ZH.sub(" ", query)))
         for bid in books:  # the book's own name is not content
             zh = zh.replace(self.lib.book(bid)["title"], " ")
@@ -269,25 +289,8 @@ class ClassicsSearcher:
             en_query = re.sub(rf"\b{alias}\b", " ", en_query, flags=re.I)
         for words, _ in people:
             en_query = re.sub(rf"\b{words.replace(' ', '[ -]?')}(?:['’]s)?\b", " ", en_query, flags=re.I)
-        if english:  # a formula named in pinyin that the graph lacks (Ge Gen Jia Ban Xia Tang → 葛根加半夏汤)
-            from tcm.classics.pinyin_names import index_for, named_in
-
-            for words, zh_names in named_in(en_query, index_for(self.lib)):
-                en_query = en_query.replace(words, " ")
-                written.append(words)
-                pinyin_named.append(cpt.Concept(tuple(dict.fromkeys(normalise(n) for n in zh_names))))
-        words, spans = english_reading(en_query) if english else ([], [])
-        # each English idea as (the words it reads, its concept); a person or formula the name layer read is not
-        # content ('Cinnamon Twig Decoction' is 桂枝汤)
-        named = set(re.findall(r"[a-z]+", " ".join(written).lower()))
-        en_read = [(range(s, e), cpt.Concept(tuple(normalise(t) for t in alts))) for s, e, alts in spans if alts]
-        content = [i for i, w in enumerate(words) if w not in _EN_STOP and len(w) > 2 and w not in named]
-        general = []
-        if DICT_PRIOR and content:
-            from tcm.classics.dictionary import chinese_for
-
-            general = [(range(i, i + 1), cpt.Concept(tuple(normalise(f) for f in forms), DICT_PRIOR))
-                       for i in content if (forms := chinese_for(words[i]))]
+        words, content, en_read, general, pinyin_named = self._read_english(en_query, written) if english else (
+            [], [], [], [], [])
         phrases = [(normalise(k), [normalise(a) for a in alts]) for k, alts in modern_phrases(zh)]
         phrases += _sign_phrases(zh) + [(normalise(n), []) for n in names]
         concepts = cpt.split_query(zh, phrases) + [c for _, c in en_read]
@@ -348,8 +351,8 @@ class ClassicsSearcher:
                     put(p, "bm25", sc / top)
         if formulas:
             # a formula's clauses (origin, or an indication at 0.7); a herb's own entry (its monograph), at half.
-            # Several formulas named: a passage counts their mean, so the clause naming both of "not 桂枝汤 but
-            # 麻杏石甘汤" ranks above those naming one
+            # Several formulas named: a passage counts the mean over them, so one formula's many clauses do not
+            # crowd out the passage the question is about ("not 桂枝汤 but 麻杏石甘汤": 《伤寒论》第162条)
             n_formulas = max(1, sum(f.startswith("formula:") for f in formulas))
             link: dict[int, float] = {}
             for f in formulas:
