@@ -83,9 +83,9 @@ def author_name(field: str | None) -> str:
 def _pinyin(name: str) -> tuple[str, ...]:
     """'张仲景' → ('zhang zhongjing',); a two-character name is read both ways: '仲景' → 'zhongjing' and
     'zhong jing', '汪昂' → 'wang ang'."""
-    from pypinyin import lazy_pinyin
+    from tcm.names.index import toneless_pinyin
 
-    syl = lazy_pinyin(name)
+    syl = toneless_pinyin(name).split()
     if len(syl) == 2:
         return (f"{syl[0]} {syl[1]}", f"{syl[0]}{syl[1]}")
     return (f"{syl[0]} {''.join(syl[1:])}",)

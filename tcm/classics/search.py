@@ -311,7 +311,8 @@ class ClassicsSearcher:
         note = (f"Read by meaning only, with no Chinese the library uses for: {', '.join(unread[:8])}."
                 if unread else "")
         guessed = {c for _, c in general}
-        if not (any(c not in guessed for c in kept) or books or formulas or clause):
+        held = any(c not in guessed for c in kept)  # something of the query the library holds, beyond guesses
+        if not (held or books or formulas or clause):
             # nothing of the query is in the library but what an everyday word's dictionary entry guesses ('recipe'
             # → 方): the nearest passages would be shown as if they matched
             return ClassicSearchResult(query=query, note=(
@@ -319,7 +320,7 @@ class ClassicsSearcher:
                 f"{len(self.books)} imported books, and it names no book, physician, formula, herb or clause."
                 + (f" {note}" if note else "")))
         titles = [self.lib.book(b)["title"] for b in books]
-        if not (any(c not in guessed for c in kept) or formulas or clause):
+        if not (held or formulas or clause):
             # only a book or a physician is named ("仲景", "伤寒论"): each book's opening passages, in order, rather
             # than the nearest vectors anywhere
             per_book = max(1, k // len(books))

@@ -9,11 +9,14 @@ one per book, written in chunks so that embedding a large book resumes where it 
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -343,3 +346,25 @@ class Library:
 def missing_message() -> str:
     return ("the classical library is not imported: run `tcm classics import` (reads ../shared/datasets/classics "
             "or TCM_CLASSICS, e.g. a clone of github.com/xiaopangxia/TCM-Ancient-Books)")
+
+
+def cached_json(folder: Path, name: str, version: str, build: Callable[[], Any]) -> Any:
+    """``name``'s JSON cache for ``version`` in ``folder``, else ``build()``, written there for the next process (older
+    versions removed). A torn or unreadable cache is built again; an unwritable folder only costs a rebuild."""
+    path = folder / f"{name}-{version}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    value = build()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)
+        for old in folder.glob(f"{name}-*.json"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
+    return value
